@@ -1,0 +1,42 @@
+"""One error shape for the whole API: 400 `{field: [messages]}`, other codes `{"detail": message}`."""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from carecrm.errors import Conflict
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_django_messages(exc))
+    elif isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ValidationError({"body": [str(exc.detail)]})
+    if isinstance(exc, Conflict):
+        return Response({exc.field: [exc.message]}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, IntegrityError):
+        # A unique constraint lost a race the service did not retry: the caller may simply send again.
+        logger.warning("Integrity error answered 409", exc_info=True)
+        return Response(
+            {"detail": "The request clashed with a concurrent change; send it again."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and response.status_code == 400 and isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return response
+
+
+def _django_messages(exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}

@@ -1,0 +1,41 @@
+import json
+
+from django.conf import settings
+from rest_framework import parsers
+from rest_framework.exceptions import APIException, ParseError
+
+
+class PayloadTooLarge(APIException):
+    status_code = 413
+    default_detail = "Request body too large."
+    default_code = "payload_too_large"
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser reads the whole stream whatever its size; this one stops past
+    DATA_UPLOAD_MAX_MEMORY_SIZE (413) and turns pathological JSON (too deep, absurd numbers) into 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
+        try:
+            return json.loads(
+                raw.decode(
+                    parser_context.get("encoding", settings.DEFAULT_CHARSET)
+                    if parser_context
+                    else settings.DEFAULT_CHARSET
+                ),
+                parse_constant=_refuse_constant,
+            )
+        except (ValueError, RecursionError) as exc:
+            raise ParseError(f"JSON parse error - {str(exc)[:200]}") from exc
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON")

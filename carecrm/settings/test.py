@@ -1,0 +1,12 @@
+"""Tests: the same settings against DATABASE_URL / REDIS_URL when set, embedded defaults otherwise."""
+
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK
+
+EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests that are about throttling set their own rates.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
+}

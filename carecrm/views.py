@@ -1,0 +1,36 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from carecrm.celery import app as celery_app
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database and the broker both answer, 503 naming the one that does not."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(result == "ok" for result in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
+def _check_broker() -> str:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+    return "ok"

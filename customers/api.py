@@ -1,0 +1,82 @@
+import django_filters
+from rest_framework import serializers
+
+from customers.models import Customer
+from customers.services import normalize_email
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    total_spent = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "external_id",
+            "email",
+            "phone",
+            "first_name",
+            "last_name",
+            "registered_at",
+            "acquisition_channel",
+            "marketing_opt_in",
+            "marketing_opt_in_at",
+            "marketing_opt_in_source",
+            "country",
+            "city",
+            "tags",
+            "lifecycle_stage",
+            "stage_changed_at",
+            "orders_count",
+            "total_spent",
+            "first_order_at",
+            "last_order_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CustomerWriteSerializer(serializers.Serializer):
+    """What a store sends. Only the fields present are changed on an existing customer."""
+
+    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    registered_at = serializers.DateTimeField(required=False)
+    acquisition_channel = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    marketing_opt_in = serializers.BooleanField(required=False)
+    marketing_opt_in_at = serializers.DateTimeField(required=False)
+    marketing_opt_in_source = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "Country is a two-letter ISO 3166 code such as DE."},
+    )
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), max_length=50, required=False)
+
+    def validate_country(self, value):
+        return value.upper()
+
+    def validate(self, attrs):
+        if not attrs.get("external_id") and not attrs.get("email"):
+            raise serializers.ValidationError({"external_id": ["Send an external_id or an email."]})
+        return attrs
+
+
+class CustomerFilter(django_filters.FilterSet):
+    email = django_filters.CharFilter(method="filter_email")
+    external_id = django_filters.CharFilter(max_length=100)
+    stage = django_filters.ChoiceFilter(field_name="lifecycle_stage", choices=Customer.Stage.choices)
+
+    class Meta:
+        model = Customer
+        fields = ["email", "external_id", "stage"]
+
+    def filter_email(self, queryset, name, value):
+        return queryset.filter(identities__kind="email", identities__value=normalize_email(value))

@@ -1,0 +1,107 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from carecrm import money
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Customer(models.Model):
+    class Stage(models.TextChoices):
+        PROSPECT = "prospect", "Prospect"
+        NEW = "new", "New"
+        ACTIVE = "active", "Active"
+        LOYAL = "loyal", "Loyal"
+        DORMANT = "dormant", "Dormant"
+        LOST = "lost", "Lost"
+
+    # The store's own id; customers who first wrote in by email or chat have none until the store sends it.
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # Stored lower-cased (customers.services.normalize_email); unique case-insensitively, blank allowed.
+    email = models.EmailField(max_length=254, blank=True, default="")
+    phone = models.CharField(max_length=32, blank=True, default="")
+    first_name = models.CharField(max_length=150, blank=True, default="")
+    last_name = models.CharField(max_length=150, blank=True, default="")
+    registered_at = models.DateTimeField()
+    acquisition_channel = models.CharField(max_length=50, blank=True, default="")
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Country is a two-letter ISO 3166 code such as DE.")],
+    )
+    city = models.CharField(max_length=100, blank=True, default="")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+
+    marketing_opt_in = models.BooleanField(default=False)
+    marketing_opt_in_at = models.DateTimeField(
+        null=True, blank=True, help_text="When consent was last given or withdrawn."
+    )
+    marketing_opt_in_source = models.CharField(
+        max_length=50, blank=True, default="", help_text="How: checkout, api, web form, admin…"
+    )
+
+    # Summary columns kept current by the apps above with F() updates in the same transaction as the change.
+    lifecycle_stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.PROSPECT)
+    stage_changed_at = models.DateTimeField(null=True, blank=True)
+    orders_count = models.PositiveIntegerField(default=0)
+    total_spent = models.DecimalField(
+        max_digits=money.MAX_DIGITS, decimal_places=money.DECIMAL_PLACES, default=0
+    )
+    first_order_at = models.DateTimeField(null=True, blank=True)
+    last_order_at = models.DateTimeField(null=True, blank=True)
+
+    # A merged duplicate stays as a tombstone so that its old external id still leads to the survivor.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="customer_email_ci_unique"),
+        ]
+        indexes = [
+            # customers list filtered by stage (?stage=, segments), newest first
+            models.Index(fields=["lifecycle_stage", "-id"], name="customer_stage_idx"),
+            # dormancy sweep: buyers whose last order is older than the dormancy period
+            models.Index(fields=["last_order_at"], name="customer_last_order_idx"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email or self.external_id or f"Customer {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class CustomerIdentity(models.Model):
+    """An address by which a channel knows a customer, so email, phone and chat all find the same one."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email address"
+        PHONE = "phone", "Phone number"
+        CHAT = "chat", "Chat handle"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.CharField(max_length=254, help_text="Normalised: emails lower-cased, phones as +digits.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "customer identities"
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_kind_value_unique")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.value}"

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+# Events after which a customer's stage may have moved.
+STAGE_KINDS = ["registered", "order_placed", "order_cancelled", "refund_issued", "customer_merged"]
+
+
+class LifecycleConfig(AppConfig):
+    name = "lifecycle"
+
+    def ready(self):
+        from carecrm import jobs
+        from lifecycle import services, subscribers
+
+        subscribers.register("lifecycle.stage", services.stage_subscriber, kinds=STAGE_KINDS)
+        # The sweep goes first so that a tick sees every event before the jobs that depend on them.
+        jobs.register("event_sweep", services.event_sweep, order=0)
+        jobs.register("stages_age", services.stages_age, order=10)
