@@ -3,9 +3,9 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender, **kwargs):
-    # post_migrate is sent once per app, in INSTALLED_APPS order, and each app's permissions are created
-    # on its own turn: the last app's turn is the first moment all of them exist.
-    if sender is not list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once per app with models, in INSTALLED_APPS order, and each app's permissions
+    # are created on its own turn: the last such app's turn is the first moment all of them exist.
+    if sender is not [config for config in apps.get_app_configs() if config.models_module][-1]:
         return
     from carecrm.roles import roles_sync
 

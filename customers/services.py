@@ -76,6 +76,10 @@ def _customer_save_once(*, data: dict, source: str, now: datetime) -> CustomerSa
         raise ValidationError({"external_id": ["Send an external_id or an email to identify the customer."]})
 
     by_external = _locked(Customer.objects.filter(external_id=external_id)) if external_id else None
+    if by_external and by_external.merged_into_id:
+        # The store still knows a merged duplicate by its old id: that customer lives on in the survivor.
+        by_external = _locked(Customer.objects.filter(pk=by_external.merged_into_id))
+        external_id = by_external.external_id
     by_email = (
         _locked(Customer.objects.filter(identities__kind="email", identities__value=email)) if email else None
     )
