@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils import timezone
 
 from carecrm.errors import Conflict
@@ -58,7 +59,7 @@ def test_an_address_of_another_customer_is_never_moved_silently():
 
 def test_email_is_unique_whatever_the_case():
     CustomerFactory(email="eve@shop.example")
-    with pytest.raises(Exception, match="customer_email_ci_unique|UNIQUE|unique"):
+    with pytest.raises(IntegrityError):
         Customer.objects.create(email="EVE@shop.example", registered_at=timezone.now())
 
 
