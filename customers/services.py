@@ -122,7 +122,8 @@ def _customer_save_once(*, data: dict, source: str, now: datetime) -> CustomerSa
         consent_now = customer.marketing_opt_in
         changed.append("marketing_opt_in")
 
-    customer.full_clean(exclude=["tags", "merged_into", "external_id", "email"], validate_unique=False)
+    # Uniqueness is the database's to enforce (and race-free there); this checks lengths and formats.
+    customer.full_clean(exclude=["merged_into"], validate_unique=False, validate_constraints=False)
     if created or changed:
         customer.save()
     if email:
