@@ -20,7 +20,9 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo --if-empty
 	@$(BIN)/python manage.py demo_logins
-	$(BIN)/honcho --procfile Procfile start
+	@# The Procfile names bare gunicorn and celery: they are the venv's. honcho hands the web process
+	@# PORT=5000 unless told otherwise, so the port is passed on (8000 unless PORT is set).
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile start --port $${PORT:-8000}
 
 test: install
 	DJANGO_SETTINGS_MODULE=carecrm.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
