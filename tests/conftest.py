@@ -3,6 +3,8 @@ from rest_framework.test import APIClient
 
 from tests.factories import TokenFactory
 
+pytest_plugins = ["tests.celery_worker"]
+
 
 @pytest.fixture
 def integration_token(db):
