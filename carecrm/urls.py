@@ -8,6 +8,8 @@ from rest_framework.routers import DefaultRouter
 from carecrm.views import healthz
 from lifecycle.api import CustomerViewSet
 
+handler404 = "carecrm.views.page_not_found"
+
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 

@@ -1,5 +1,6 @@
 from django.db import connection
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -34,3 +35,11 @@ def _check_broker() -> str:
     except Exception as exc:
         return f"error: {exc.__class__.__name__}"
     return "ok"
+
+
+def page_not_found(request, exception):
+    """A path no route matches (/api/v1/customers/1.5/timeline/) answers in the API's own error shape
+    under /api/, so a client parsing JSON errors is not handed an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

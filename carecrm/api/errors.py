@@ -2,12 +2,15 @@
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from carecrm.api.parsers import PayloadTooLarge
 from carecrm.errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -18,6 +21,10 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(_django_messages(exc))
     elif isinstance(exc, exceptions.ParseError):
         exc = exceptions.ValidationError({"body": [str(exc.detail)]})
+    elif isinstance(exc, RequestDataTooBig):
+        # DRF reads `request.body` for JSON parsers before our parser sees the stream, so Django's own
+        # size check fires first; left alone it becomes Django's HTML 400 instead of the API's 413.
+        exc = PayloadTooLarge(f"Request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     if isinstance(exc, Conflict):
         return Response({exc.field: [exc.message]}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, IntegrityError):

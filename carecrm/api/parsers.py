@@ -1,4 +1,5 @@
 import json
+import math
 
 from django.conf import settings
 from rest_framework import parsers
@@ -32,6 +33,7 @@ class JSONParser(parsers.JSONParser):
                     else settings.DEFAULT_CHARSET
                 ),
                 parse_constant=_refuse_constant,
+                parse_float=_finite_float,
             )
         except (ValueError, RecursionError) as exc:
             raise ParseError(f"JSON parse error - {str(exc)[:200]}") from exc
@@ -39,3 +41,11 @@ class JSONParser(parsers.JSONParser):
 
 def _refuse_constant(name):
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(literal):
+    # 1e400 is how Infinity gets past parse_constant: it overflows to inf, which no field should store.
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"{literal[:20]} is out of range")
+    return value
