@@ -83,6 +83,10 @@ def _customer_save_once(*, data: dict, source: str, now: datetime) -> CustomerSa
     by_email = (
         _locked(Customer.objects.filter(identities__kind="email", identities__value=email)) if email else None
     )
+    if external_id and not by_external and by_email and by_email.external_id == external_id:
+        # Under READ COMMITTED each lookup sees what was committed when it began: a concurrent request
+        # that created this very customer can commit between the two, and that is no conflict.
+        by_external = by_email
     if by_external and by_email and by_external.pk != by_email.pk:
         raise Conflict(
             f"{email} belongs to another customer (id {by_email.pk}); merge the two customers first.",
