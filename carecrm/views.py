@@ -31,7 +31,8 @@ def _check_database() -> str:
 def _check_broker() -> str:
     try:
         with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            # One attempt, no back-off pause: a probe must answer fast when the broker is down.
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
     except Exception as exc:
         return f"error: {exc.__class__.__name__}"
     return "ok"

@@ -268,8 +268,6 @@ def _live_worker_process(django_db_setup) -> Iterator[WorkerProcess]:
         "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_QUEUE": session_queue(),
         "CELERY_BROKER_DIR": _session["broker_dir"],
-        # The sweep may pick up an event the moment it was recorded: tests do not wait out a grace period.
-        "CARECRM_EVENT_SWEEP_GRACE_SECONDS": "0",
         "PYTHONUNBUFFERED": "1",
     }
     worker = WorkerProcess(queue=session_queue(), env=env)

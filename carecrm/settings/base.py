@@ -231,6 +231,9 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.file
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 ANYMAIL = {
     # Any ESP django-anymail supports: set EMAIL_BACKEND to its backend and these to its credentials.
     "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
@@ -246,8 +249,6 @@ CARECRM = {
     "LOST_AFTER_DAYS": env.int("CARECRM_LOST_AFTER_DAYS", default=365),
     "LOYAL_MIN_ORDERS": env.int("CARECRM_LOYAL_MIN_ORDERS", default=3),
     "LOYAL_MIN_SPENT": env.str("CARECRM_LOYAL_MIN_SPENT", default="500.00"),
-    # An event not handed to its subscribers within this long is picked up by the sweep.
-    "EVENT_SWEEP_GRACE_SECONDS": env.int("CARECRM_EVENT_SWEEP_GRACE_SECONDS", default=30),
     "EVENT_MAX_DISPATCH_ATTEMPTS": env.int("CARECRM_EVENT_MAX_DISPATCH_ATTEMPTS", default=10),
 }
 
