@@ -128,14 +128,18 @@ def _customer_save_once(*, data: dict, source: str, now: datetime) -> CustomerSa
 
     # Uniqueness is the database's to enforce (and race-free there); this checks lengths and formats.
     customer.full_clean(exclude=["merged_into"], validate_unique=False, validate_constraints=False)
-    if created or changed:
+    if created:
         customer.save()
-    if email:
+    elif changed:
+        consent_fields = ["marketing_opt_in_at", "marketing_opt_in_source"] if consent_now is not None else []
+        customer.save(update_fields=[*changed, *consent_fields, "updated_at"])
+    # An address already known as this customer's needs no second look.
+    if email and (by_email is None or by_email.pk != customer.pk):
         identity_attach(customer=customer, kind=CustomerIdentity.Kind.EMAIL, value=email)
-    if phone:
+    if phone and (created or "phone" in changed):
         identity_attach(customer=customer, kind=CustomerIdentity.Kind.PHONE, value=phone)
     if "tags" in data and data["tags"] is not None:
-        customer_tags_set(customer=customer, names=data["tags"])
+        customer_tags_set(customer=customer, names=data["tags"], known=not created)
     return CustomerSaved(customer=customer, created=created, changed=changed, consent_now=consent_now)
 
 
@@ -157,8 +161,11 @@ def identity_attach(*, customer: Customer, kind: str, value: str) -> CustomerIde
     return identity
 
 
-def customer_tags_set(*, customer: Customer, names: list[str]) -> None:
+def customer_tags_set(*, customer: Customer, names: list[str], known: bool = True) -> None:
+    """Give the customer exactly these tags. `known=False` for a customer created just now, who has none."""
     names = sorted({name.strip() for name in names if name.strip()})
+    if known and sorted(customer.tags.values_list("name", flat=True)) == names:
+        return
     Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
     customer.tags.set(Tag.objects.filter(name__in=names))
 

@@ -1,3 +1,4 @@
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -35,7 +36,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         payload = CustomerWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         customer, created = services.customer_upsert(data=payload.validated_data, source="api")
-        customer = self.get_queryset().get(pk=customer.pk)
+        prefetch_related_objects([customer], "tags")
         return Response(
             CustomerSerializer(customer).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
