@@ -47,6 +47,9 @@ class Customer(models.Model):
     marketing_opt_in_at = models.DateTimeField(
         null=True, blank=True, help_text="When consent was last given or withdrawn."
     )
+    order_updates_opt_out = models.BooleanField(
+        default=False, help_text="No service emails about orders (shipped, delivered, refunds)."
+    )
     marketing_opt_in_source = models.CharField(
         max_length=50, blank=True, default="", help_text="How: checkout, api, web form, admin…"
     )

@@ -250,6 +250,16 @@ CARECRM = {
     "LOYAL_MIN_ORDERS": env.int("CARECRM_LOYAL_MIN_ORDERS", default=3),
     "LOYAL_MIN_SPENT": env.str("CARECRM_LOYAL_MIN_SPENT", default="500.00"),
     "EVENT_MAX_DISPATCH_ATTEMPTS": env.int("CARECRM_EVENT_MAX_DISPATCH_ATTEMPTS", default=10),
+    # Orders and after-sales
+    "OWN_FLEET_TRACKING_URL": env.str("CARECRM_OWN_FLEET_TRACKING_URL", default=""),
+    "RETURN_WINDOW_DAYS": env.int("CARECRM_RETURN_WINDOW_DAYS", default=30),
+    # Orders placed in this span of the year (MM-DD, inclusive) may be returned until the date that follows.
+    "HOLIDAY_RETURNS_PLACED_FROM": env.str("CARECRM_HOLIDAY_RETURNS_PLACED_FROM", default="11-15"),
+    "HOLIDAY_RETURNS_PLACED_TO": env.str("CARECRM_HOLIDAY_RETURNS_PLACED_TO", default="12-31"),
+    "HOLIDAY_RETURNS_UNTIL": env.str("CARECRM_HOLIDAY_RETURNS_UNTIL", default="01-31"),
+    "PRICE_PROTECTION_DAYS": env.int("CARECRM_PRICE_PROTECTION_DAYS", default=30),
+    "UNREFUNDED_CANCELLATION_DAYS": env.int("CARECRM_UNREFUNDED_CANCELLATION_DAYS", default=3),
+    "REFUND_DUE_DAYS": env.int("CARECRM_REFUND_DUE_DAYS", default=7),
 }
 
 LOGGING = {
