@@ -7,11 +7,14 @@ from rest_framework.routers import DefaultRouter
 
 from carecrm.views import healthz
 from lifecycle.api import CustomerViewSet
+from orders.api import OrderViewSet, ShipmentViewSet
 
 handler404 = "carecrm.views.page_not_found"
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("orders", OrderViewSet, basename="order")
+router.register("shipments", ShipmentViewSet, basename="shipment")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),

@@ -406,6 +406,26 @@ def refund_record(
     return refund
 
 
+def refund_upsert(*, order: Order, data: dict, now: datetime | None = None) -> tuple[Refund, bool]:
+    """A refund the store reports: owed while `completed_at` is empty, made once it is set."""
+    now = now or clock.now()
+    with transaction.atomic():
+        order = order_locked(order.pk)
+        existing = Refund.objects.select_for_update().filter(external_id=data["external_id"]).first()
+        if existing is not None and existing.order_id != order.pk:
+            raise Conflict(f"Refund {existing.external_id} belongs to another order.", field="external_id")
+        refund = refund_record(
+            order=order,
+            amount=data["amount"],
+            reason=data.get("reason", ""),
+            requested_at=data["requested_at"],
+            completed_at=data.get("completed_at"),
+            now=now,
+            external_id=data["external_id"],
+        )
+        return refund, existing is None
+
+
 def refund_complete(*, order: Order, refund: Refund, completed_at: datetime, now: datetime) -> Refund:
     done = Refund.objects.filter(pk=refund.pk, completed_at__isnull=True).update(completed_at=completed_at)
     if not done:

@@ -170,6 +170,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "PaymentStatusEnum": "orders.models.Payment.Status",
+        "ShipmentStatusEnum": "orders.models.Shipment.Status",
+        "ReturnStatusEnum": "orders.models.Return.Status",
+        "LifecycleStageEnum": "customers.models.Customer.Stage",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------------

@@ -1,0 +1,379 @@
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from carecrm import money
+from orders import carriers, services
+from orders.models import Order, OrderItem, Payment, Refund, Return, Shipment, ShipmentItem, TrackingEvent
+
+MAX_AMOUNT = {"max_digits": money.MAX_DIGITS, "decimal_places": money.DECIMAL_PLACES}
+
+
+class CurrencyField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(min_length=3, max_length=3, **kwargs)
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data).upper()
+        try:
+            return money.validate_currency(code)
+        except Exception as exc:
+            raise serializers.ValidationError(str(getattr(exc, "message", exc))) from exc
+
+
+# --- What the store sends ---------------------------------------------------------------------------
+
+
+class CustomerRefSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100, required=False)
+    email = serializers.EmailField(max_length=254, required=False)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if not attrs.get("external_id") and not attrs.get("email"):
+            raise serializers.ValidationError("Name the customer by external_id or email.")
+        return attrs
+
+
+class OrderItemWriteSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=300)
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    unit_price = serializers.DecimalField(min_value=0, **MAX_AMOUNT)
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
+class SpecialInstructionsSerializer(serializers.Serializer):
+    gift_wrap = serializers.BooleanField(required=False)
+    delivery_slot = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class OrderWriteSerializer(serializers.Serializer):
+    """An order as the store sends it; the one validation of an order, used by the API and import_orders."""
+
+    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+    number = serializers.CharField(max_length=50)
+    customer = CustomerRefSerializer()
+    placed_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+    currency = CurrencyField()
+    total = serializers.DecimalField(min_value=0, **MAX_AMOUNT)
+    payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices, required=False)
+    items = OrderItemWriteSerializer(many=True, max_length=500)
+    shipping_address = AddressSerializer(required=False)
+    special_instructions = SpecialInstructionsSerializer(required=False)
+    promised_delivery_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate_items(self, items):
+        skus = [item["sku"] for item in items]
+        if len(skus) != len(set(skus)):
+            raise serializers.ValidationError("Each sku appears once; send its quantity instead.")
+        return items
+
+
+class PaymentWriteSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    amount = serializers.DecimalField(min_value=0, **MAX_AMOUNT)
+    currency = CurrencyField()
+    method = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=Payment.Status.choices)
+    occurred_at = serializers.DateTimeField()
+
+
+class RefundWriteSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    amount = serializers.DecimalField(min_value=0, **MAX_AMOUNT)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    requested_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ShipmentLineSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=100)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class ShipmentWriteSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    carrier = serializers.CharField(max_length=100)
+    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    shipped_at = serializers.DateTimeField()
+    items = ShipmentLineSerializer(many=True, required=False, max_length=500)
+
+
+class TrackingEventWriteSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Shipment.Status.choices)
+    occurred_at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+# --- What CareCRM answers ---------------------------------------------------------------------------
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderItem
+        fields = ["id", "sku", "name", "category", "quantity", "unit_price"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "external_id", "amount", "currency", "method", "status", "occurred_at"]
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "external_id", "amount", "currency", "reason", "requested_at", "completed_at"]
+
+
+class TrackingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = ["id", "status", "occurred_at", "location", "description"]
+
+
+class ShipmentItemSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="order_item.sku")
+
+    class Meta:
+        model = ShipmentItem
+        fields = ["sku", "quantity"]
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    tracking_url = serializers.SerializerMethodField()
+    tracking_events = TrackingEventSerializer(many=True, read_only=True)
+    items = ShipmentItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "external_id",
+            "carrier",
+            "carrier_name",
+            "tracking_number",
+            "tracking_url",
+            "status",
+            "shipped_at",
+            "delivered_at",
+            "items",
+            "tracking_events",
+        ]
+
+    def get_tracking_url(self, shipment) -> str:
+        return carriers.tracking_url(shipment.carrier, shipment.tracking_number)
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Return
+        fields = [
+            "id",
+            "rma",
+            "kind",
+            "reason",
+            "resolution",
+            "status",
+            "requested_at",
+            "received_at",
+            "resolved_at",
+        ]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(read_only=True)
+    special_instructions = serializers.SerializerMethodField()
+    on_time = serializers.BooleanField(read_only=True, allow_null=True)
+    items = OrderItemSerializer(many=True, read_only=True)
+    payments = PaymentSerializer(many=True, read_only=True)
+    refunds = RefundSerializer(many=True, read_only=True)
+    shipments = ShipmentSerializer(many=True, read_only=True)
+    returns = ReturnSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "external_id",
+            "number",
+            "customer",
+            "placed_at",
+            "status",
+            "currency",
+            "total",
+            "amount_paid",
+            "amount_refunded",
+            "payment_method",
+            "shipping_address",
+            "special_instructions",
+            "promised_delivery_date",
+            "on_time",
+            "delivered_at",
+            "cancelled_at",
+            "items",
+            "payments",
+            "refunds",
+            "shipments",
+            "returns",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_special_instructions(self, order) -> dict:
+        return {"gift_wrap": order.gift_wrap, "delivery_slot": order.delivery_slot, "note": order.note}
+
+
+class OrderListSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "external_id",
+            "number",
+            "customer",
+            "placed_at",
+            "status",
+            "currency",
+            "total",
+            "amount_paid",
+            "amount_refunded",
+            "payment_method",
+            "promised_delivery_date",
+            "delivered_at",
+        ]
+
+
+class OrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Order.Status.choices)
+    number = django_filters.CharFilter(max_length=50)
+    external_id = django_filters.CharFilter(max_length=100)
+
+    class Meta:
+        model = Order
+        fields = ["customer", "status", "number", "external_id"]
+
+
+def order_detail_queryset():
+    """One order with everything after the sale, in a fixed number of queries."""
+    return Order.objects.prefetch_related(
+        "items",
+        "payments",
+        "refunds",
+        "returns",
+        Prefetch(
+            "shipments",
+            queryset=Shipment.objects.prefetch_related(
+                "tracking_events",
+                Prefetch("items", queryset=ShipmentItem.objects.select_related("order_item")),
+            ),
+        ),
+    )
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Orders as the store pushes them, with everything that happened after the sale."""
+
+    queryset = Order.objects.all()
+    filterset_class = OrderFilter
+
+    def get_queryset(self):
+        return order_detail_queryset() if self.action != "list" else Order.objects.all()
+
+    def get_serializer_class(self):
+        return OrderListSerializer if self.action == "list" else OrderSerializer
+
+    def _answer(self, order_id: int, created: bool):
+        order = order_detail_queryset().get(pk=order_id)
+        return Response(
+            OrderSerializer(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        request=OrderWriteSerializer,
+        responses={201: OrderSerializer, 200: OrderSerializer},
+        description="Upsert by external_id (else number): 201 when created, 200 when updated.",
+    )
+    def create(self, request):
+        payload = OrderWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order, created = services.order_upsert(data=payload.validated_data, source="api")
+        return self._answer(order.pk, created)
+
+    def _order_for_write(self, pk) -> Order:
+        order = get_object_or_404(Order.objects.all(), pk=pk)
+        self.check_object_permissions(self.request, order)
+        return order
+
+    @extend_schema(request=PaymentWriteSerializer, responses={201: PaymentSerializer, 200: PaymentSerializer})
+    @action(detail=True, methods=["post"], serializer_class=PaymentWriteSerializer)
+    def payments(self, request, pk=None):
+        order = self._order_for_write(pk)
+        payload = PaymentWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        payment, created = services.payment_upsert(order=order, data=payload.validated_data)
+        return Response(PaymentSerializer(payment).data, status=201 if created else 200)
+
+    @extend_schema(request=RefundWriteSerializer, responses={201: RefundSerializer, 200: RefundSerializer})
+    @action(detail=True, methods=["post"], serializer_class=RefundWriteSerializer)
+    def refunds(self, request, pk=None):
+        order = self._order_for_write(pk)
+        payload = RefundWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        refund, created = services.refund_upsert(order=order, data=payload.validated_data)
+        return Response(RefundSerializer(refund).data, status=201 if created else 200)
+
+    @extend_schema(
+        request=ShipmentWriteSerializer, responses={201: ShipmentSerializer, 200: ShipmentSerializer}
+    )
+    @action(detail=True, methods=["post"], serializer_class=ShipmentWriteSerializer)
+    def shipments(self, request, pk=None):
+        order = self._order_for_write(pk)
+        payload = ShipmentWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        shipment, created = services.shipment_upsert(order=order, data=payload.validated_data)
+        shipment = Shipment.objects.prefetch_related("tracking_events", "items__order_item").get(
+            pk=shipment.pk
+        )
+        return Response(ShipmentSerializer(shipment).data, status=201 if created else 200)
+
+
+class ShipmentViewSet(viewsets.GenericViewSet):
+    queryset = Shipment.objects.all()
+    serializer_class = TrackingEventWriteSerializer
+
+    @extend_schema(
+        request=TrackingEventWriteSerializer,
+        responses={201: TrackingEventSerializer, 200: TrackingEventSerializer},
+        description="Add a carrier scan; the same status at the same time twice is one event (200).",
+    )
+    @action(detail=True, methods=["post"])
+    def events(self, request, pk=None):
+        shipment = self.get_object()
+        payload = TrackingEventWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        tracking, created = services.tracking_event_add(shipment=shipment, data=payload.validated_data)
+        return Response(TrackingEventSerializer(tracking).data, status=201 if created else 200)
