@@ -19,7 +19,7 @@ ROLES: dict[str, list[str]] = {
         "customers.change_customeridentity",
         "customers.add_tag",
         "lifecycle.view_*",
-        "orders.view_*",
+        "orders.view_*", "orders.change_return", "orders.change_orderalert",
         "knowledgebase.view_*",
         "tickets.*",
     ],

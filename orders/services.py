@@ -489,6 +489,23 @@ def alert_raise(
     return alert
 
 
+def alert_resolve(*, alert: OrderAlert, actor: str, now: datetime | None = None) -> bool:
+    """Close an open alert. Returns False when it was closed already (by a refund, or another person)."""
+    now = now or clock.now()
+    with transaction.atomic():
+        closed = OrderAlert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(resolved_at=now)
+        if closed:
+            order = Order.objects.select_related("customer").get(pk=alert.order_id)
+            event_record(
+                customer=order.customer,
+                kind="order_alert_resolved",
+                occurred_at=now,
+                summary=f"{alert.get_kind_display()} on order {order.number} resolved by {actor}",
+                data={"order": order.pk, "alert": alert.pk, "kind": alert.kind, "actor": actor},
+            )
+    return bool(closed)
+
+
 # --- Shipments and tracking -------------------------------------------------------------------------
 
 
