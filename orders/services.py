@@ -88,6 +88,17 @@ def order_upsert(*, data: dict, source: str, now: datetime | None = None) -> tup
 def _order_upsert_once(*, data: dict, source: str, now: datetime) -> tuple[Order, bool]:
     lookup = {"external_id": data["external_id"]} if data.get("external_id") else {"number": data["number"]}
     order = Order.objects.select_for_update().filter(**lookup).first()
+    if order is None and data.get("external_id"):
+        order = Order.objects.select_for_update().filter(number=data["number"]).first()
+        if order is not None and order.external_id:
+            raise Conflict(
+                f"Order number {data['number']} belongs to the order with external_id {order.external_id}.",
+                field="number",
+            )
+        if order is not None:
+            # Known by its number only (an import without ids): the store's id now names it.
+            order.external_id = data["external_id"]
+            order.save(update_fields=["external_id", "updated_at"])
     if order is None:
         return _order_create(data=data, source=source, now=now), True
     _order_update(order=order, data=data, source=source, now=now)
