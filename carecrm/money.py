@@ -20,6 +20,21 @@ _EXPONENTS = {
     "TND": 3,
 }
 
+# ISO 4217 (List One, as amended to 2025): the codes of the currencies in use today, i.e. what a price
+# can be in. Left out on purpose: withdrawn codes (HRK, ANG, BGN, SLL, ZWL, CUC...), the fund codes
+# (BOV, CHE, CLF, USN...), and the non-money X codes (gold and other metals, bond units, XDR, XTS testing,
+# XXX "no currency"), so a typo or a placeholder is refused rather than stored as money.
+_CURRENCIES_IN_USE = """
+    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
+    CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS
+    GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW
+    KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR
+    MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR
+    SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX
+    USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+"""
+ISO_4217 = frozenset(_CURRENCIES_IN_USE.split())
+
 MAX_DIGITS = 14
 DECIMAL_PLACES = 2
 
@@ -31,6 +46,8 @@ def default_currency() -> str:
 def validate_currency(code: str) -> str:
     if not isinstance(code, str) or len(code) != 3 or not code.isalpha() or not code.isupper():
         raise ValidationError("Currency must be a three-letter ISO 4217 code such as EUR.")
+    if code not in ISO_4217:
+        raise ValidationError(f"{code} is not a currency in use (ISO 4217).")
     return code
 
 

@@ -114,10 +114,10 @@ def _order_customer(*, data: dict, placed_at: datetime, source: str) -> Customer
                 {"customer": [f"No customer with external_id {ref['external_id']}; send it first."]}
             )
         return Customer.objects.get(pk=customer.merged_into_id) if customer.merged_into_id else customer
-    # A guest checkout: the order is where the customer's journey starts.
+    # A guest checkout: the order is where the customer's journey starts. As `now`, placed_at dates only a
+    # customer created here; sent as registered_at it would move a known customer's to each new order.
     customer, _ = customer_upsert(
-        data={"registered_at": placed_at, **{k: v for k, v in ref.items() if v not in (None, "")}},
-        source=source,
+        data={k: v for k, v in ref.items() if v not in (None, "")}, source=source, now=placed_at
     )
     return customer
 
