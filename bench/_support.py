@@ -123,7 +123,7 @@ def app_env(*, database_url: str, redis_url: str, queue: str, **extra: str) -> d
     return env
 
 
-def manage(*args: str, env: dict[str, str]) -> str:
+def manage(*args: str, env: dict[str, str], timeout: float = 300) -> str:
     """Run a manage.py command and return its standard output; fail with its output if it fails."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -131,7 +131,7 @@ def manage(*args: str, env: dict[str, str]) -> str:
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
     if result.returncode != 0:
