@@ -10,6 +10,7 @@ each order in a savepoint of its own so that a refused order takes nothing else 
 """
 
 import csv
+import io
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -270,17 +271,21 @@ def _csv_header(row: list[str] | None) -> list[str]:
 def read_csv(stream: BinaryIO, on_bytes: Callable[[int], object] = lambda n: None) -> Iterator[Record]:
     """One row per order item, the order's columns repeated on each; an order's rows are consecutive."""
     lines = _Lines(stream, on_bytes)
+    # The current record's lines as read, and which of them were not UTF-8.
+    texts: dict[int, str] = {}
     undecodable: dict[int, str] = {}
 
     def decoded() -> Iterator[str]:
         for raw in lines:
             try:
-                yield raw.decode("utf-8")
+                text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 # Still parsed (with replacement characters) so the row's order number can be told and
                 # the whole order skipped, not just this one item.
                 undecodable[lines.number] = _encoding_problem(exc)
-                yield raw.decode("utf-8", errors="replace")
+                text = raw.decode("utf-8", errors="replace")
+            texts[lines.number] = text
+            yield text
 
     reader = csv.reader(decoded(), strict=True)
     try:
@@ -295,18 +300,22 @@ def read_csv(stream: BinaryIO, on_bytes: Callable[[int], object] = lambda n: Non
     current: _CsvOrder | None = None
 
     while True:
+        texts.clear()
+        undecodable.clear()
         first = lines.number + 1
         try:
-            row = next(reader)
+            row, problem = next(reader), None
         except StopIteration:
             break
         except csv.Error as exc:
-            yield Record(first, lines.number, problem=f"malformed CSV: {exc}")
-            continue
+            problem = f"malformed CSV: {exc}"
+            # Read again leniently, only to tell which order the broken row belongs to.
+            row = next(csv.reader(io.StringIO("".join(texts.values()))), [])
         last = lines.number
-        if not any(cell.strip() for cell in row):
+        if problem is None and not any(cell.strip() for cell in row):
             continue
-        problem = next((undecodable[n] for n in range(first, last + 1) if n in undecodable), None)
+        if problem is None and undecodable:
+            problem = next(iter(undecodable.values()))
         if problem is None and len(row) != len(header):
             problem = f"{len(row)} columns where the header has {len(header)}"
         cells = dict(zip(header, row, strict=False)) if problem is None else None

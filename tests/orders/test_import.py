@@ -313,6 +313,7 @@ def test_bad_jsonl_lines_are_reported_with_their_line_and_skipped(tmp_path):
 def test_bad_csv_rows_skip_their_whole_order_and_name_their_line(tmp_path):
     # given CSV orders where one row of an order is broken in each way a row can be
     latin1 = ",".join(_csv_row("3004", "B", customer_first_name="Zo\xeb")).encode("latin-1") + b"\n"
+    broken_quotes = ",".join(_csv_row("3009", "B", note='"Ring" twice')).encode() + b"\n"
     path = _csv(
         tmp_path / "orders.csv",
         [
@@ -329,6 +330,8 @@ def test_bad_csv_rows_skip_their_whole_order_and_name_their_line(tmp_path):
             _csv_row("3007", "A", customer_email="", customer_external_id=""),  # line 12: no customer
             _csv_row("3001", "C"),  # line 13: 3001 again, apart from its other rows
             _csv_row("3008", "A", total="25.00"),  # line 14: good
+            _csv_row("3009", "A"),  # line 15
+            broken_quotes,  # line 16
         ],
     )
     # when it is imported
@@ -350,10 +353,11 @@ def test_bad_csv_rows_skip_their_whole_order_and_name_their_line(tmp_path):
     assert lines[6] == (
         "line 13: order 3001: rows of order 3001 are not consecutive: it already appeared on line 2"
     )
+    assert lines[7] == ("line 16: order 3009 (lines 15-16): malformed CSV: ',' expected after '\"'")
     # and the good orders landed with all their items, and no half of a broken one did
     assert sorted(Order.objects.values_list("number", flat=True)) == ["3001", "3008"]
     assert sorted(OrderItem.objects.filter(order__number="3001").values_list("sku", flat=True)) == ["A", "B"]
-    assert "2 created, 0 updated, 7 skipped (bad)" in out
+    assert "2 created, 0 updated, 8 skipped (bad)" in out
     assert status == 1
 
 
