@@ -16,7 +16,8 @@ class Command(BaseCommand):
         "Import orders from a JSON Lines or CSV file (a backfill from the store). Each order is validated "
         "exactly as POST /api/v1/orders/ validates it and upserted by external_id (else number), so running "
         "the same file again changes nothing. Bad records are reported on stderr with their line numbers "
-        "and skipped; the rest is imported. Exit status: 0 when every order landed, 1 when some records "
+        "and skipped; the rest is imported. The summary counts an order already there as updated, even "
+        "when nothing in it changed. Exit status: 0 when every order landed, 1 when some records "
         "were bad and skipped (the good ones are imported all the same), 2 when the file could not be "
         "read at all."
     )
@@ -32,7 +33,9 @@ class Command(BaseCommand):
             f"{', '.join(importing.CSV_COLUMNS)}. Default: csv for a .csv file, jsonl otherwise.",
         )
         parser.add_argument(
-            "--source", default="import", help="Recorded as the origin of the orders and new customers."
+            "--source",
+            default="import",
+            help="Named as the source of the customers it creates and of status changes (import).",
         )
         parser.add_argument(
             "--errors", metavar="FILE", help="Also write each bad record as a JSON line to FILE."
