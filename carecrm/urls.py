@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/", include("console.urls")),
+    path("track/updates/", include("orders.optout")),
     path("track/", include("orders.urls")),
     path("admin/", admin.site.urls),
 ]

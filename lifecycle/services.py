@@ -247,3 +247,27 @@ def stages_age(*, now: datetime, batch: int = 500) -> str:
         if len(customers) < batch:
             return f"{changed} customers changed stage"
         after_pk = customers[-1].pk
+
+
+# --- Service emails ---------------------------------------------------------------------------------
+
+
+def customer_order_updates_opt_out(*, customer: Customer, now: datetime, source: str = "email_link") -> bool:
+    """The customer wants no more service emails about their orders (shipped, delivered, refunds).
+    Returns False when they had opted out already, so a second click records nothing."""
+    with transaction.atomic():
+        # Conditional update: of two clicks at once only one finds the flag still down and records it.
+        changed = Customer.objects.filter(pk=customer.pk, order_updates_opt_out=False).update(
+            order_updates_opt_out=True
+        )
+        if not changed:
+            return False
+        customer.order_updates_opt_out = True
+        event_record(
+            customer=customer,
+            kind="order_updates_opted_out",
+            occurred_at=now,
+            summary=f"Opted out of order update emails ({source})",
+            data={"source": source},
+        )
+    return True

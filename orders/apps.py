@@ -5,8 +5,16 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self):
-        from carecrm import jobs
-        from orders import services
+        from carecrm import demo, jobs
+        from lifecycle import subscribers
+        from orders import demo as orders_demo
+        from orders import notifications, services
 
         jobs.register("payment_problems", services.payment_problems_detect, order=20)
         jobs.register("late_deliveries", services.deliveries_late_detect, order=20)
+        # After the event sweep (order 0), which records the notifications this job sends.
+        jobs.register("order_notifications", notifications.notifications_sweep, order=30)
+        subscribers.register(
+            "orders.notifications", notifications.notification_subscriber, kinds=notifications.EVENT_KINDS
+        )
+        demo.register("orders", orders_demo.orders_seed, order=20, present=orders_demo.orders_present)

@@ -331,8 +331,10 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Claimed by one sender: never sent again, even if that process died before it could say how it went.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped (customer opted out)"
+        SKIPPED = "skipped", "Skipped (opted out, no address, or too old)"
         FAILED = "failed", "Failed"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")

@@ -252,6 +252,8 @@ ANYMAIL = {
 # --- CareCRM --------------------------------------------------------------------------------------
 CARECRM = {
     "CURRENCY": env.str("CARECRM_CURRENCY", default="EUR"),
+    # Where the customer pages are served: links in emails are built on it.
+    "SITE_URL": env.str("CARECRM_SITE_URL", default="http://127.0.0.1:8000"),
     "DORMANT_AFTER_DAYS": env.int("CARECRM_DORMANT_AFTER_DAYS", default=90),
     "LOST_AFTER_DAYS": env.int("CARECRM_LOST_AFTER_DAYS", default=365),
     "LOYAL_MIN_ORDERS": env.int("CARECRM_LOYAL_MIN_ORDERS", default=3),
@@ -267,6 +269,9 @@ CARECRM = {
     "PRICE_PROTECTION_DAYS": env.int("CARECRM_PRICE_PROTECTION_DAYS", default=30),
     "UNREFUNDED_CANCELLATION_DAYS": env.int("CARECRM_UNREFUNDED_CANCELLATION_DAYS", default=3),
     "REFUND_DUE_DAYS": env.int("CARECRM_REFUND_DUE_DAYS", default=7),
+    # A service email about something older than this is not sent: a backfill of last year's shipments
+    # must not tell customers their parcels are on the way.
+    "ORDER_UPDATE_MAX_AGE_HOURS": env.int("CARECRM_ORDER_UPDATE_MAX_AGE_HOURS", default=72),
 }
 
 LOGGING = {
