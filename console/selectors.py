@@ -1,7 +1,8 @@
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from customers.models import Customer
 from lifecycle.models import Event
+from orders.models import OrderAlert
 
 
 def stage_counts() -> list[dict]:
@@ -19,3 +20,18 @@ def stage_counts() -> list[dict]:
 
 def recent_events(*, limit: int = 20) -> list[Event]:
     return list(Event.objects.select_related("customer").order_by("-occurred_at", "-id")[:limit])
+
+
+def open_alerts(*, limit: int = 200) -> list[OrderAlert]:
+    return list(
+        OrderAlert.objects.filter(resolved_at__isnull=True)
+        .select_related("order__customer")
+        .order_by("-urgent", "-detected_at")[:limit]
+    )
+
+
+def open_alert_counts() -> dict[str, int]:
+    counts = OrderAlert.objects.filter(resolved_at__isnull=True).aggregate(
+        total=Count("id"), urgent=Count("id", filter=Q(urgent=True))
+    )
+    return {"total": counts["total"], "urgent": counts["urgent"]}

@@ -38,5 +38,5 @@ def test_console_home_query_count_does_not_grow(client):
     few = _queries(client)
     for customer in CustomerFactory.create_batch(40):
         Event.objects.create(customer=customer, kind="registered", occurred_at=timezone.now())
-    # session, user, stage counts, latest events with their customers
-    assert _queries(client) == few == 4
+    # session, user, stage counts, latest events with their customers, open alert counts
+    assert _queries(client) == few == 5
