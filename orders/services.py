@@ -90,12 +90,14 @@ def _order_upsert_once(*, data: dict, source: str, now: datetime) -> tuple[Order
     order = Order.objects.select_for_update().filter(**lookup).first()
     if order is None and data.get("external_id"):
         order = Order.objects.select_for_update().filter(number=data["number"]).first()
-        if order is not None and order.external_id:
+        # The same external id here means a concurrent request committed this very order between the
+        # two lookups: it is an update, not a clash.
+        if order is not None and order.external_id and order.external_id != data["external_id"]:
             raise Conflict(
                 f"Order number {data['number']} belongs to the order with external_id {order.external_id}.",
                 field="number",
             )
-        if order is not None:
+        if order is not None and not order.external_id:
             # Known by its number only (an import without ids): the store's id now names it.
             order.external_id = data["external_id"]
             order.save(update_fields=["external_id", "updated_at"])
@@ -215,10 +217,17 @@ def _customer_remove_order(*, order: Order) -> None:
     bounds = remaining.aggregate(first=Min("placed_at"), last=Max("placed_at"))
     Customer.objects.filter(pk=customer.pk).update(
         orders_count=F("orders_count") - 1,
-        total_spent=F("total_spent") - (order.total - order.amount_refunded),
+        total_spent=F("total_spent") - (order.total - _refunded_of_purchase(order)),
         first_order_at=bounds["first"],
         last_order_at=bounds["last"],
     )
+
+
+def _refunded_of_purchase(order: Order) -> Decimal:
+    """The part of the order's refunds that gave back the price of the goods. Money charged over the
+    total (a double charge) is given back first and was never spent."""
+    overpaid = max(order.amount_paid - order.total, Decimal(0))
+    return max(order.amount_refunded - overpaid, Decimal(0))
 
 
 def order_transition(*, order: Order, to: str, occurred_at: datetime, source: str, reason: str = "") -> Order:
@@ -308,6 +317,10 @@ def _payment_upsert_once(*, order: Order, data: dict, now: datetime) -> tuple[Pa
             status=data["status"],
             occurred_at=data["occurred_at"],
         )
+        if payment.status == Payment.Status.REFUNDED:
+            # First heard of once refunded: it was captured before, so the money came in, then went back.
+            Order.objects.filter(pk=order.pk).update(amount_paid=F("amount_paid") + amount)
+            order.refresh_from_db(fields=["amount_paid", "amount_refunded"])
         _payment_entered(order=order, payment=payment, now=now)
         return payment, True
     if payment.status != data["status"]:
@@ -442,11 +455,14 @@ def refund_complete(*, order: Order, refund: Refund, completed_at: datetime, now
     if not done:
         return refund
     refund.completed_at = completed_at
-    Order.objects.filter(pk=order.pk).update(amount_refunded=F("amount_refunded") + refund.amount)
-    if order.status != Status.CANCELLED:
-        # Money given back is money not spent; a cancelled order has left the total already.
-        Customer.objects.filter(pk=order.customer_id).update(total_spent=F("total_spent") - refund.amount)
     order.refresh_from_db(fields=["amount_paid", "amount_refunded"])
+    refunded_before = _refunded_of_purchase(order)
+    Order.objects.filter(pk=order.pk).update(amount_refunded=F("amount_refunded") + refund.amount)
+    order.refresh_from_db(fields=["amount_paid", "amount_refunded"])
+    spend_returned = _refunded_of_purchase(order) - refunded_before
+    if spend_returned and order.status != Status.CANCELLED:
+        # Money given back is money not spent; a cancelled order has left the total already.
+        Customer.objects.filter(pk=order.customer_id).update(total_spent=F("total_spent") - spend_returned)
     event_record(
         customer=order.customer,
         kind="refund_issued",
@@ -791,6 +807,23 @@ def _returnable(order: Order) -> dict[int, int]:
     return {item.pk: item.quantity - taken.get(item.pk, 0) for item in order.items.all()}
 
 
+def _all_returned_for_refund(order: Order) -> bool:
+    """Every item is back for its money. Returns still open may yet be cancelled, and an item exchanged
+    for a replacement is still the customer's: neither makes the order `returned`."""
+    back = dict(
+        ReturnItem.objects.filter(
+            return_request__order=order,
+            return_request__kind=Return.Kind.RETURN,
+            return_request__resolution=Return.Resolution.REFUND,
+            return_request__status=Return.Status.RESOLVED,
+        )
+        .values("order_item")
+        .annotate(n=Sum("quantity"))
+        .values_list("order_item", "n")
+    )
+    return all(back.get(item.pk, 0) >= item.quantity for item in order.items.all())
+
+
 def _rma_number() -> str:
     return f"RMA-{secrets.token_hex(4).upper()}"
 
@@ -854,8 +887,9 @@ def return_transition(
         if (
             to == Return.Status.RESOLVED
             and ret.kind == Return.Kind.RETURN
+            and ret.resolution == Return.Resolution.REFUND
             and Status.RETURNED in ORDER_TRANSITIONS[order.status]
-            and not any(_returnable(order).values())
+            and _all_returned_for_refund(order)
         ):
             order_transition(order=order, to=Status.RETURNED, occurred_at=now, source=actor)
     return ret
@@ -970,6 +1004,8 @@ def deliveries_late_detect(*, now: datetime) -> str:
             delivered_at__isnull=True,
             cancelled_at__isnull=True,
         )
+        # An order the store sent as already delivered (a backfill) has no delivered_at, yet is not late.
+        .exclude(status__in=[Status.DELIVERED, Status.RETURNED])
         .exclude(alerts__kind=OrderAlert.Kind.LATE_DELIVERY)
         .select_related("customer")
     )
