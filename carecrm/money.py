@@ -8,16 +8,28 @@ from django.core.exceptions import ValidationError
 
 # Minor units for the currencies whose exponent is not 2; every other ISO code has cents.
 _EXPONENTS = {
-    "JPY": 0,
-    "KRW": 0,
-    "VND": 0,
-    "CLP": 0,
-    "ISK": 0,
-    "HUF": 2,
-    "BHD": 3,
-    "KWD": 3,
-    "OMR": 3,
-    "TND": 3,
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
 }
 
 # ISO 4217 (List One, as amended to 2025): the codes of the currencies in use today, i.e. what a price

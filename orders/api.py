@@ -81,6 +81,9 @@ class OrderWriteSerializer(serializers.Serializer):
     shipping_address = AddressSerializer(required=False)
     special_instructions = SpecialInstructionsSerializer(required=False)
     promised_delivery_date = serializers.DateField(required=False, allow_null=True)
+    delivered_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="For an order sent as already delivered (a backfill)."
+    )
 
     def validate_items(self, items):
         skus = [item["sku"] for item in items]

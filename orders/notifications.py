@@ -43,6 +43,7 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
     "shipment_delivered": (Kind.DELIVERED, "shipment"),
     "shipment_exception": (Kind.EXCEPTION, "shipment"),
     "refund_issued": (Kind.REFUND_ISSUED, "refund"),
+    "return_requested": (Kind.RETURN_UPDATE, "return"),
     "return_approved": (Kind.RETURN_UPDATE, "return"),
     "return_received": (Kind.RETURN_UPDATE, "return"),
     "return_resolved": (Kind.RETURN_UPDATE, "return"),
@@ -131,6 +132,7 @@ def _subject(*, event: Event, order: Order, subject_id: int) -> str:
     ret = Return.objects.filter(pk=subject_id).only("rma", "kind").first()
     what = f"{ret.get_kind_display().lower()} {ret.rma}" if ret else f"return for order {number}"
     return {
+        "return_requested": f"We have your {what}",
         "return_approved": f"Your {what} is approved",
         "return_received": f"We have received your {what}",
         "return_resolved": f"Your {what} is complete",

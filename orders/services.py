@@ -142,6 +142,9 @@ def _order_create(*, data: dict, source: str, now: datetime) -> Order:
     _apply_details(order, data)
     if order.status == Status.CANCELLED:
         order.cancelled_at = placed_at
+    if order.status in (Status.DELIVERED, Status.RETURNED):
+        # A backfilled order that arrived long ago: without its delivery date, placement is the best floor.
+        order.delivered_at = data.get("delivered_at") or placed_at
     order.save()
     OrderItem.objects.bulk_create(
         OrderItem(order=order, **{**item, "unit_price": money.to_decimal(item["unit_price"], currency)})
@@ -197,6 +200,8 @@ def _order_update(*, order: Order, data: dict, source: str, now: datetime) -> No
     if changed:
         order.save(update_fields=[*changed, "updated_at"])
     status = data.get("status")
+    if status == Status.DELIVERED and data.get("delivered_at") and not order.delivered_at:
+        order.delivered_at = data["delivered_at"]
     if status and status != order.status:
         order_transition(order=order, to=status, occurred_at=now, source=source)
 
@@ -472,7 +477,9 @@ def refund_complete(*, order: Order, refund: Refund, completed_at: datetime, now
         key=f"refund_issued:{refund.pk}",
     )
     # A refund settles the alerts it answers.
-    settled = [OrderAlert.Kind.REFUND_OVERDUE]
+    settled = (
+        [] if order.refunds.filter(completed_at__isnull=True).exists() else [OrderAlert.Kind.REFUND_OVERDUE]
+    )
     if order.amount_paid - order.amount_refunded <= (0 if order.status == Status.CANCELLED else order.total):
         settled += [OrderAlert.Kind.DOUBLE_CHARGE, OrderAlert.Kind.UNREFUNDED_CANCELLATION]
     OrderAlert.objects.filter(order=order, kind__in=settled, resolved_at__isnull=True).update(resolved_at=now)

@@ -254,6 +254,8 @@ CARECRM = {
     "CURRENCY": env.str("CARECRM_CURRENCY", default="EUR"),
     # Where the customer pages are served: links in emails are built on it.
     "SITE_URL": env.str("CARECRM_SITE_URL", default="http://127.0.0.1:8000"),
+    # How many proxies in front of the app append to X-Forwarded-For (0: trust none of it).
+    "TRUSTED_PROXY_HOPS": env.int("CARECRM_TRUSTED_PROXY_HOPS", default=0),
     "DORMANT_AFTER_DAYS": env.int("CARECRM_DORMANT_AFTER_DAYS", default=90),
     "LOST_AFTER_DAYS": env.int("CARECRM_LOST_AFTER_DAYS", default=365),
     "LOYAL_MIN_ORDERS": env.int("CARECRM_LOYAL_MIN_ORDERS", default=3),

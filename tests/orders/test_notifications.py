@@ -193,12 +193,15 @@ STEPS = [
         ["Left at the door", "start a return"],
     ),
     (
+        "return_requested",
+        request_return,
+        "We have your return {rma}",
+        ["We have your return {rma}", "within two working days"],
+    ),
+    (
         "return_approved",
-        lambda order: (
-            request_return(order),
-            return_to(
-                order, "approved", at=NOW - timedelta(hours=8), instructions="Label: https://l.example/1"
-            ),
+        lambda order: return_to(
+            order, "approved", at=NOW - timedelta(hours=8), instructions="Label: https://l.example/1"
         ),
         "Your return {rma} is approved",
         [

@@ -277,3 +277,15 @@ def test_items_exchanged_for_replacements_do_not_return_the_order():
     assert not Refund.objects.exists()
     order.refresh_from_db()
     assert order.status == "delivered"
+
+
+def test_an_order_sent_as_already_delivered_can_be_returned_within_its_window():
+    # given a backfilled order the store reports as delivered, with and without its delivery date
+    dated = OrderFactory(
+        placed_at=_at("2026-03-01T10:00:00"), status="delivered", delivered_at=_at("2026-03-04T12:00:00")
+    )
+    undated = OrderFactory(placed_at=_at("2026-03-01T10:00:00"), status="delivered")
+    # then the window runs from the delivery date, or from placement when the store did not say
+    assert services.return_deadline(dated) == date(2026, 4, 3)
+    assert services.return_deadline(undated) == date(2026, 3, 31)
+    assert _request(dated, "2026-04-02T09:00:00").status == "requested"
