@@ -10,7 +10,7 @@ from faker import Faker
 
 from carecrm.demo import Options, Progress, batches
 from customers.models import Customer
-from lifecycle.services import customer_upsert
+from lifecycle.services import customer_upsert, events_dispatched_together
 
 # (Faker locale, ISO country, calling code, mobile prefixes, cities by rough size), by share of customers.
 _MARKETS = [
@@ -72,7 +72,7 @@ def customers_seed(*, options: Options, progress: Progress, now: datetime) -> st
         for batch in batches(options.customers, _BATCH):
             # Drawn even when already there, so that customer i is the same whatever came before it.
             rows = [_customer_data(index, rng=rng, fakers=fakers, now=now) for index in batch]
-            with transaction.atomic():
+            with events_dispatched_together(), transaction.atomic():
                 there = set(
                     Customer.objects.filter(external_id__in=[row["external_id"] for row in rows]).values_list(
                         "external_id", flat=True

@@ -20,7 +20,7 @@ from django.db import transaction
 from carecrm import money
 from carecrm.demo import Options, Progress, batches
 from customers.models import Customer
-from lifecycle.services import customer_stage_refresh
+from lifecycle.services import customer_stage_refresh, events_dispatched_together
 from orders import services
 from orders.models import Carrier, Order, OrderAlert, Return, Shipment
 
@@ -127,7 +127,7 @@ def orders_seed(*, options: Options, progress: Progress, now: datetime) -> str:
     with progress(total=len(customers), desc="orders") as bar:
         for batch in batches(len(customers), _BATCH):
             # One transaction per batch: SQLite commits a few times instead of once per service call.
-            with transaction.atomic():
+            with events_dispatched_together(), transaction.atomic():
                 for index in batch:
                     customer = customers[index]
                     if customer.pk not in with_orders:

@@ -25,6 +25,7 @@ from rest_framework import serializers
 
 from carecrm import clock
 from carecrm.errors import Conflict
+from lifecycle.services import events_dispatched_together
 from orders.api import OrderWriteSerializer
 from orders.services import order_upsert
 
@@ -422,7 +423,7 @@ def import_records(
             return
         created = updated = 0
         problems = []
-        with transaction.atomic():
+        with events_dispatched_together(), transaction.atomic():
             moment = now or clock.now()
             for record, data in batch:
                 try:

@@ -1,6 +1,7 @@
 """The Event outbox within one process: recording, dispatch to subscribers, the sweep and `tick`.
 (tests/lifecycle/test_worker.py runs the same path through a real worker process and broker.)"""
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -8,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from lifecycle import subscribers
+from lifecycle import services, subscribers
 from lifecycle.models import Event, EventHandling
 from lifecycle.services import event_dispatch, event_record, event_sweep
 from tests.factories import CustomerFactory
@@ -166,3 +167,28 @@ def test_tick_refuses_a_now_that_is_not_a_moment(recorders):
     event.refresh_from_db()
     assert event.dispatched_at is None
     assert recorders[0].handled == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_of_a_bulk_write_ring_the_broker_once(monkeypatch):
+    # given a bulk write of three customers, one of whose savepoints rolls back
+    from lifecycle import tasks
+
+    single, many = [], []
+    monkeypatch.setattr(tasks.event_dispatch_task, "delay", single.append)
+    monkeypatch.setattr(tasks.events_dispatch_task, "delay", many.append)
+    with services.events_dispatched_together(), transaction.atomic():
+        services.customer_upsert(data={"external_id": "B1", "email": "b1@shop.example"}, source="import")
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            services.customer_upsert(data={"external_id": "B2", "email": "b2@shop.example"}, source="import")
+            raise RuntimeError("refused")
+        services.customer_upsert(data={"external_id": "B3", "email": "b3@shop.example"}, source="import")
+    # then one task carries every event recorded, and dispatching it handles the ones that exist
+    assert single == []
+    [event_ids] = many
+    assert len(event_ids) == 3
+    assert tasks.events_dispatch_task(event_ids) == 3
+    assert Event.objects.filter(dispatched_at__isnull=False).count() == 2
+    # and outside such a block each event rings on its own again
+    services.customer_upsert(data={"external_id": "B4", "email": "b4@shop.example"}, source="api")
+    assert len(single) == 1

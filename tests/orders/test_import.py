@@ -417,3 +417,23 @@ def test_the_format_follows_the_extension_unless_named(tmp_path):
     # then it is read as CSV
     assert status == 0
     assert "1 created" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_hands_its_events_to_the_worker_in_one_task(tmp_path, monkeypatch):
+    # given five orders imported two per transaction
+    from lifecycle import tasks
+
+    single, many = [], []
+    monkeypatch.setattr(tasks.event_dispatch_task, "delay", single.append)
+    monkeypatch.setattr(tasks.events_dispatch_task, "delay", many.append)
+    path = _jsonl(tmp_path / "orders.jsonl", [_order(str(n)) for n in range(1, 6)])
+    # when they are imported
+    assert _import(path, "--batch-size", "2")[0] == 0
+    # then each committed batch rang the broker once, with every event it recorded (a batch of one
+    # event goes as a plain single dispatch)
+    assert [len(ids) for ids in many] == [3, 2]  # the first batch also registered the customer
+    assert len(single) == 1
+    assert sorted([*(i for ids in many for i in ids), *single]) == list(
+        Event.objects.order_by("id").values_list("id", flat=True)
+    )
