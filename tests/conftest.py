@@ -3,7 +3,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import TokenFactory
 
-pytest_plugins = ["tests.celery_worker"]
+pytest_plugins = ["tests.celery_worker", "tests.browser"]
 
 
 @pytest.fixture

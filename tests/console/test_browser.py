@@ -1,9 +1,9 @@
 """The console in a real browser: Debian's Chromium driven by Playwright against pytest-django's live
-server. CI installs /usr/bin/chromium; without it these tests are skipped, never reported as passing."""
+server (tests/browser.py). CI installs /usr/bin/chromium; without it these tests are skipped, never
+reported as passing."""
 
 from collections import Counter
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,46 +11,9 @@ from rest_framework.authtoken.models import Token
 
 from carecrm import demo
 from customers.models import Customer
+from tests.browser import needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent: apt-get install chromium"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch:
-        # Playwright's sync API keeps an asyncio loop in this thread, and Django refuses ORM calls from a
-        # thread with a running loop. The test's own queries are plain synchronous code all the same.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(5000)
-    yield context.new_page()
-    context.close()
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

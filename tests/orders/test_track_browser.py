@@ -1,5 +1,6 @@
 """/track/ in a real browser on a phone-sized screen: Debian's Chromium driven by Playwright against
-pytest-django's live server. Without /usr/bin/chromium these tests are skipped, never reported as passing.
+pytest-django's live server (tests/browser.py). Without /usr/bin/chromium these tests are skipped,
+never reported as passing.
 
 The screenshot of the order page goes to the run's artefacts directory (CARECRM_ARTEFACTS_DIR, else a
 temporary one); with CARECRM_UPDATE_SCREENSHOTS=1 it also replaces docs/screenshots/track.png.
@@ -15,25 +16,13 @@ import pytest
 
 from carecrm import clock
 from orders.models import Return, Shipment
+from tests.browser import needs_chromium, new_page
 from tests.orders.track_factories import order_place, shipment_send
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "track.png"
 
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent: apt-get install chromium"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
@@ -44,28 +33,10 @@ def own_rate_limits(settings):
     }
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch:
-        # Playwright's sync API keeps an asyncio loop in this thread, and Django refuses ORM calls from a
-        # thread with a running loop. The test's own queries are plain synchronous code all the same.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield browser
-            browser.close()
-
-
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    context.set_default_timeout(5000)
-    yield context.new_page()
-    context.close()
+    with new_page(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True) as page:
+        yield page
 
 
 @pytest.fixture
