@@ -2,8 +2,6 @@
 moment. Whatever the database, the burst leaves one customer and one `registered` event, and no request
 fails with a 5xx (CONTRACT.md: upserts are idempotent, never 500)."""
 
-import http.client
-import json
 import os
 import secrets
 import signal
@@ -11,69 +9,22 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from customers.models import Customer, CustomerIdentity
 from lifecycle.models import Event
+from tests.concurrency import Answer, burst
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 URL = "/api/v1/customers/"
 BURST = 20
-
-
-@dataclass
-class Answer:
-    status: int
-    body: dict
-
-
-def _burst(base_url: str, token: str, payloads: list[dict]) -> list[Answer]:
-    """POST every payload at once: each thread opens its connection first, then all wait on a barrier and
-    send together, so the requests reach the server within the same few milliseconds."""
-    address = urlsplit(base_url)
-    barrier = threading.Barrier(len(payloads))
-    answers: list[Answer | BaseException | None] = [None] * len(payloads)
-
-    def send(index: int, payload: dict) -> None:
-        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-        try:
-            connection.connect()
-            barrier.wait(timeout=30)
-            connection.request(
-                "POST",
-                URL,
-                body=json.dumps(payload),
-                headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
-            )
-            response = connection.getresponse()
-            raw = response.read()
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = {"raw": raw[:500].decode(errors="replace")}
-            answers[index] = Answer(response.status, body)
-        except BaseException as exc:
-            answers[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(i, p)) for i, p in enumerate(payloads)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    failures = [a for a in answers if not isinstance(a, Answer)]
-    assert not failures, failures
-    return answers
 
 
 def _customer(key: str) -> dict:
@@ -106,7 +57,7 @@ def test_identical_upserts_sent_at_once_leave_one_customer_and_one_registered_ev
         # given twenty copies of a new customer, with email, phone, tags and consent
         payload = _customer(f"wave-{wave}")
         # when they are all posted at the same moment
-        answers = _burst(live_server.url, integration_token.key, [payload] * BURST)
+        answers = burst(live_server.url, integration_token.key, [(URL, payload)] * BURST)
         # then one request created the customer and the other nineteen found it and answered 200
         _assert_one_created_the_rest_updated(answers)
         # and exactly one customer, one of each identity and one of each event exists
@@ -256,7 +207,7 @@ def test_bursts_on_embedded_sqlite_under_gunicorn_never_fail(embedded_server):
 
     # given twenty copies of one new customer; when they are posted at the same moment to three processes
     same = _customer("sqlite-same")
-    answers = _burst(server.url, server.token, [same] * BURST)
+    answers = burst(server.url, server.token, [(URL, same)] * BURST)
     # then none failed, one created it, and one customer with one `registered` event exists
     _assert_one_created_the_rest_updated(answers)
     assert (
@@ -274,7 +225,7 @@ def test_bursts_on_embedded_sqlite_under_gunicorn_never_fail(embedded_server):
 
     # given twenty different new customers; when they are posted at the same moment (twenty writers)
     distinct = [_customer(f"sqlite-distinct-{i}") for i in range(BURST)]
-    answers = _burst(server.url, server.token, distinct)
+    answers = burst(server.url, server.token, [(URL, payload) for payload in distinct])
     # then every one was created, none waited into an error, and each has its `registered` event
     assert [a.status for a in answers] == [201] * BURST, [(a.status, a.body) for a in answers]
     assert server.count(

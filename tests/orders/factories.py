@@ -7,13 +7,8 @@ payload through the API's serializer and `order_upsert`, so an order built in a 
 data to read back (query counts) or a record in a given state.
 """
 
-import http.client
-import json
-import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 import factory
 
@@ -232,52 +227,3 @@ def validated(serializer_class, payload: dict) -> dict:
     serializer = serializer_class(data=payload)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-# --- Sending at once ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Answer:
-    status: int
-    body: dict
-
-
-def burst(base_url: str, token: str, requests: list[tuple[str, dict]]) -> list[Answer]:
-    """POST every (path, payload) at the same moment against a live server: each thread opens its
-    connection first, then all wait on one barrier and send together."""
-    address = urlsplit(base_url)
-    barrier = threading.Barrier(len(requests))
-    answers: list[Answer | BaseException | None] = [None] * len(requests)
-
-    def send(index: int, path: str, payload: dict) -> None:
-        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-        try:
-            connection.connect()
-            barrier.wait(timeout=30)
-            connection.request(
-                "POST",
-                path,
-                body=json.dumps(payload),
-                headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
-            )
-            response = connection.getresponse()
-            raw = response.read()
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = {"raw": raw[:500].decode(errors="replace")}
-            answers[index] = Answer(response.status, body)
-        except BaseException as exc:
-            answers[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    failures = [answer for answer in answers if not isinstance(answer, Answer)]
-    assert not failures, failures
-    return answers

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from customers.models import Customer
 from lifecycle.models import Event
 from orders.models import Order, OrderItem
+from tests.concurrency import burst
 from tests.factories import CustomerFactory, TokenFactory, UserFactory
 from tests.orders.factories import (
     PLACED_AT,
@@ -25,7 +26,6 @@ from tests.orders.factories import (
     ShipmentFactory,
     ShipmentItemFactory,
     TrackingEventFactory,
-    burst,
     items_total,
 )
 

@@ -19,13 +19,13 @@ from orders.api import (
     TrackingEventWriteSerializer,
 )
 from orders.models import Order, OrderAlert, Payment, Refund
+from tests.concurrency import burst
 from tests.orders.factories import (
     PLACED_AT,
     OrderFactory,
     OrderPayloadFactory,
     PaymentPayloadFactory,
     ShipmentPayloadFactory,
-    burst,
     validated,
 )
 

@@ -1,0 +1,54 @@
+"""Sending requests at the same moment, to show what a race does to the app."""
+
+import http.client
+import json
+import threading
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict
+
+
+def burst(base_url: str, token: str, requests: list[tuple[str, dict]]) -> list[Answer]:
+    """POST every (path, payload) at the same moment against a live server: each thread opens its
+    connection first, then all wait on one barrier and send together, so the requests reach the server
+    within the same few milliseconds."""
+    address = urlsplit(base_url)
+    barrier = threading.Barrier(len(requests))
+    answers: list[Answer | BaseException | None] = [None] * len(requests)
+
+    def send(index: int, path: str, payload: dict) -> None:
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        try:
+            connection.connect()
+            barrier.wait(timeout=30)
+            connection.request(
+                "POST",
+                path,
+                body=json.dumps(payload),
+                headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
+            )
+            response = connection.getresponse()
+            raw = response.read()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = {"raw": raw[:500].decode(errors="replace")}
+            answers[index] = Answer(response.status, body)
+        except BaseException as exc:
+            answers[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    failures = [answer for answer in answers if not isinstance(answer, Answer)]
+    assert not failures, failures
+    return answers
