@@ -2,8 +2,10 @@
 queue its tasks go to, and a runner that drives one pass of work from several threads and times it."""
 
 import http.client
+import json
 import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -140,6 +143,23 @@ def manage(*args: str, env: dict[str, str], timeout: float = 300) -> str:
     return result.stdout
 
 
+INTEGRATION_USER_SCRIPT = """
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+
+user = get_user_model().objects.create_user("bench-integration")
+user.groups.add(Group.objects.get(name="integration"))
+print(user.pk, Token.objects.create(user=user).key)
+"""
+
+
+def integration_user(env: dict[str, str]) -> tuple[str, str]:
+    """Create the store's integration user in the app's database; return its pk and API token."""
+    user_pk, token = manage("shell", "-c", INTEGRATION_USER_SCRIPT, env=env).split()[-2:]
+    return user_pk, token
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -234,6 +254,42 @@ class Gunicorn:
             return "(no log)"
 
 
+class ApiClient:
+    """One keep-alive HTTP connection to the app, authenticated as the store's integration user. A
+    benchmark's client says which harmless GET warms it up and what one unit of work sends."""
+
+    warm_path = ""
+
+    def __init__(self, port: int, token: str):
+        self.port = port
+        self.headers = {
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def warm(self) -> None:
+        # Authenticates and opens the server threads' database connections without writing anything.
+        for _ in range(4):
+            status, body = self.request("GET", self.warm_path)
+            if status != 200:
+                raise BenchFailure(f"warm-up GET answered HTTP {status}: {body[:300]!r}")
+
+    def request(self, method: str, path: str, payload: Any = None) -> tuple[int, bytes]:
+        body = None if payload is None else json.dumps(payload)
+        self.conn.request(method, path, body=body, headers=self.headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def reset(self) -> None:
+        self.conn.close()
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 # --- Redis -----------------------------------------------------------------------------------------
 
 
@@ -262,6 +318,53 @@ class RedisQueue:
         keys = [*self._keys(), *extra_keys]
         if keys:
             self.client.delete(*keys)
+
+
+# --- Setting up and cleaning up ---------------------------------------------------------------------
+
+
+def bench_setup(database_name: str, queue_name: str) -> tuple[BenchDatabase, RedisQueue, dict[str, str]]:
+    """The bench database, the app's Celery queue (checked and emptied) and the app's environment."""
+    database = BenchDatabase(database_name)
+    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    queue = RedisQueue(redis_url, queue_name)
+    env = app_env(
+        database_url=database.url,
+        redis_url=redis_url,
+        queue=queue_name,
+        # The store's bulk push must not be throttled, or the figure measures the throttle.
+        API_THROTTLE_USER="1000000/minute",
+    )
+    print(
+        f"Database {database.display_url()} (PostgreSQL {database.server_version()}), "
+        f"queue {queue_name} in Redis",
+        flush=True,
+    )
+    queue.check()
+    queue.delete()
+    return database, queue, env
+
+
+def bench_cleanup(database: BenchDatabase, queue: RedisQueue, *, user_pk: str | None, keep: bool) -> None:
+    # Nothing consumes the bench queue; its tasks name events of a database that is dropped now
+    # (or kept for inspection, where `manage.py tick` sweeps them), so they must not linger.
+    try:
+        queue.delete(*([f":1:throttle_user_{user_pk}"] if user_pk else []))
+    except redis.RedisError as exc:
+        print(f"WARNING: could not delete the Redis queue {queue.name}: {exc}")
+    if keep:
+        print(f"Kept database {database.display_url()}")
+    else:
+        database.drop()
+
+
+def run_main(run: Callable[[], int]) -> int:
+    """A benchmark's exit status: a BenchFailure is reported as FAILED rather than a traceback."""
+    try:
+        return run()
+    except BenchFailure as exc:
+        print(f"FAILED: {exc}")
+        return 1
 
 
 # --- Running and timing a pass ---------------------------------------------------------------------
@@ -384,6 +487,25 @@ def run_pass(label: str, items: list, *, threads: int, open_client: Callable[[],
         errors=errors,
         client_cpu_seconds=time.process_time() - cpu_began,
     )
+
+
+def ratio(value: float) -> str:
+    # Two significant digits: far below 1, 0.012 and 0.018 are different answers.
+    return f"{value:.2g}" if value < 0.1 else f"{value:.2f}"
+
+
+def print_load_note(load_before: float) -> None:
+    if load_before > 1:
+        print(
+            f"Note: the machine's load average was {load_before:.1f} when the run began: other work was "
+            "competing for the same cores, so these figures are noisier than usual."
+        )
+
+
+def ascii_slug(text: str) -> str:
+    """Letters of `text` fit for an email address's local part."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z]+", "", ascii_text) or "x"
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -9,29 +9,28 @@ table with the same columns in the same database.
 """
 
 import argparse
-import http.client
-import json
 import os
 import random
-import re
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import psycopg2
-import redis
 from faker import Faker
 
 from bench._support import (
-    DEFAULT_REDIS_URL,
+    ApiClient,
     BenchDatabase,
-    BenchFailure,
     Gunicorn,
     PassResult,
-    RedisQueue,
-    app_env,
+    ascii_slug,
+    bench_cleanup,
+    bench_setup,
     format_table,
+    integration_user,
     manage,
+    print_load_note,
+    ratio,
+    run_main,
     run_pass,
 )
 
@@ -81,23 +80,9 @@ ON CONFLICT (external_id) DO UPDATE SET
     country = EXCLUDED.country, city = EXCLUDED.city, updated_at = now()
 RETURNING xmax = 0
 """
-INTEGRATION_USER_SCRIPT = """
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
-
-user = get_user_model().objects.create_user("bench-integration")
-user.groups.add(Group.objects.get(name="integration"))
-print(user.pk, Token.objects.create(user=user).key)
-"""
 
 
 # --- Data ------------------------------------------------------------------------------------------
-
-
-def _ascii_slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z]+", "", ascii_text) or "x"
 
 
 def generate(count: int, seed: int) -> tuple[list[dict], list[dict]]:
@@ -117,7 +102,7 @@ def generate(count: int, seed: int) -> tuple[list[dict], list[dict]]:
         customers.append(
             {
                 "external_id": f"BENCH-{n:07d}",
-                "email": f"{_ascii_slug(first)}.{_ascii_slug(last)}.{n}@{rng.choice(DOMAINS)}",
+                "email": f"{ascii_slug(first)}.{ascii_slug(last)}.{n}@{rng.choice(DOMAINS)}",
                 # The running number keeps phones unique; the spaces are how stores send them.
                 "phone": f"+{dial} {mobile} {rng.randrange(100, 1000)} {n:06d}",
                 "first_name": first,
@@ -142,46 +127,21 @@ def generate(count: int, seed: int) -> tuple[list[dict], list[dict]]:
 # --- Clients ---------------------------------------------------------------------------------------
 
 
-class ApiClient:
-    """One keep-alive HTTP connection to the app, authenticated as the store's integration user."""
+class CustomerApiClient(ApiClient):
+    """Posts customers; each answers 201 (created) or 200 (updated), as the item expects."""
 
-    def __init__(self, port: int, token: str):
-        self.port = port
-        self.headers = {
-            "Authorization": f"Token {token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def warm(self) -> None:
-        # Authenticates and opens the server threads' database connections without writing anything.
-        for _ in range(4):
-            self.conn.request("GET", "/api/v1/customers/?external_id=warm-up", headers=self.headers)
-            response = self.conn.getresponse()
-            body = response.read()
-            if response.status != 200:
-                raise BenchFailure(f"warm-up GET answered HTTP {response.status}: {body[:300]!r}")
+    warm_path = "/api/v1/customers/?external_id=warm-up"
 
     def send(self, item: tuple[dict, int]) -> str | None:
         payload, expected = item
-        self.conn.request("POST", "/api/v1/customers/", body=json.dumps(payload), headers=self.headers)
-        response = self.conn.getresponse()
-        body = response.read()
-        if response.status == expected:
+        status, body = self.request("POST", "/api/v1/customers/", payload)
+        if status == expected:
             return None
         # A 2xx other than the expected one is wrong too: the upsert took the other path.
         return (
-            f"{payload['external_id']}: HTTP {response.status} (expected {expected}) "
+            f"{payload['external_id']}: HTTP {status} (expected {expected}) "
             f"{body[:300].decode(errors='replace')}"
         )
-
-    def reset(self) -> None:
-        self.conn.close()
-        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 class RawClient:
@@ -242,11 +202,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     options = _parse(argv)
-    try:
-        return _run(options)
-    except BenchFailure as exc:
-        print(f"FAILED: {exc}")
-        return 1
+    return run_main(partial(_run, options))
 
 
 def _run(options: argparse.Namespace) -> int:
@@ -256,26 +212,12 @@ def _run(options: argparse.Namespace) -> int:
     changes = [(customer, 200) for customer in updates]
     expected_names = {c["external_id"]: (c["first_name"], c["last_name"]) for c in customers + updates}
 
-    database = BenchDatabase(options.database)
-    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
-    queue = RedisQueue(redis_url, QUEUE)
-    env = app_env(
-        database_url=database.url,
-        redis_url=redis_url,
-        queue=QUEUE,
-        # The store's bulk push must not be throttled, or the figure measures the throttle.
-        API_THROTTLE_USER="1000000/minute",
-    )
+    database, queue, env = bench_setup(options.database, QUEUE)
     user_pk = None
-    print(
-        f"Database {database.display_url()} (PostgreSQL {database.server_version()}), queue {QUEUE} in Redis"
-    )
-    queue.check()
-    queue.delete()
     database.recreate()
     try:
         manage("migrate", "--noinput", env=env)
-        user_pk, token = manage("shell", "-c", INTEGRATION_USER_SCRIPT, env=env).split()[-2:]
+        user_pk, token = integration_user(env)
         database.execute(CREATE_RAW_TABLE)
 
         with Gunicorn(env=env, workers=options.workers, threads=options.server_threads) as server:
@@ -292,7 +234,7 @@ def _run(options: argparse.Namespace) -> int:
                 run_pass("raw SQL insert", creates, threads=options.threads, open_client=raw_open),
                 run_pass("raw SQL update", changes, threads=options.threads, open_client=raw_open),
             ]
-            api_open = partial(ApiClient, server.port, token)
+            api_open = partial(CustomerApiClient, server.port, token)
             api = [
                 run_pass("API create", creates, threads=options.threads, open_client=api_open),
                 run_pass("API update", changes, threads=options.threads, open_client=api_open),
@@ -302,16 +244,7 @@ def _run(options: argparse.Namespace) -> int:
         problems = _verify(database, expected_names)
         _report(options, api, raw, published=published, events=_events(database), load_before=load_before)
     finally:
-        # Nothing consumes the bench queue; its tasks name events of a database that is dropped now
-        # (or kept for inspection, where `manage.py tick` sweeps them), so they must not linger.
-        try:
-            queue.delete(*([f":1:throttle_user_{user_pk}"] if user_pk else []))
-        except redis.RedisError as exc:
-            print(f"WARNING: could not delete the Redis queue {QUEUE}: {exc}")
-        if options.keep:
-            print(f"Kept database {database.display_url()}")
-        else:
-            database.drop()
+        bench_cleanup(database, queue, user_pk=user_pk, keep=options.keep)
 
     errors = [error for result in api + raw for error in result.errors]
     for error in errors[:5]:
@@ -384,10 +317,11 @@ def _report(
     print()
     print(format_table(["", "upserts", "seconds", "upserts/s", "p50 ms", "p95 ms", "errors"], rows))
     print()
-    ratio = api_all.rate / raw_all.rate
+    relative = api_all.rate / raw_all.rate
     print(
-        f"API reaches {_ratio(ratio)}x of raw SQL (creates {_ratio(api[0].rate / raw[0].rate)}x, "
-        f"updates {_ratio(api[1].rate / raw[1].rate)}x): raw SQL does {1 / ratio:.0f} upserts per API upsert"
+        f"API reaches {ratio(relative)}x of raw SQL (creates {ratio(api[0].rate / raw[0].rate)}x, "
+        f"updates {ratio(api[1].rate / raw[1].rate)}x): "
+        f"raw SQL does {1 / relative:.0f} upserts per API upsert"
     )
     total_events = sum(events.values())
     print(
@@ -400,16 +334,7 @@ def _report(
         f"passes, {_share(raw_all)} during the raw SQL ones), so both figures are lower than on separate "
         "machines; compare the ratio between runs, not the absolute figures."
     )
-    if load_before > 1:
-        print(
-            f"Note: the machine's load average was {load_before:.1f} when the run began: other work was "
-            "competing for the same cores, so these figures are noisier than usual."
-        )
-
-
-def _ratio(value: float) -> str:
-    # Two significant digits: far below 1, 0.012 and 0.018 are different answers.
-    return f"{value:.2g}" if value < 0.1 else f"{value:.2f}"
+    print_load_note(load_before)
 
 
 def _share(result: PassResult) -> str:

@@ -17,15 +17,12 @@ and the customers' order counts and spend.
 
 import argparse
 import csv
-import http.client
 import io
 import json
 import os
 import random
-import re
 import tempfile
 import time
-import unicodedata
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,20 +30,23 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-import redis
 from faker import Faker
 from psycopg2.extras import execute_values
 
 from bench._support import (
-    DEFAULT_REDIS_URL,
+    ApiClient,
     BenchDatabase,
-    BenchFailure,
     Gunicorn,
     PassResult,
-    RedisQueue,
-    app_env,
+    ascii_slug,
+    bench_cleanup,
+    bench_setup,
     format_table,
+    integration_user,
     manage,
+    print_load_note,
+    ratio,
+    run_main,
     run_pass,
 )
 
@@ -117,15 +117,6 @@ CREATE TABLE {RAW_ITEM} (
     UNIQUE (order_id, sku)
 );
 """
-INTEGRATION_USER_SCRIPT = """
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
-
-user = get_user_model().objects.create_user("bench-integration")
-user.groups.add(Group.objects.get(name="integration"))
-print(user.pk, Token.objects.create(user=user).key)
-"""
 # Every table of the apps an order writes to: emptied between the import and the API passes.
 APP_TABLE_PREFIXES = ("customers_", "lifecycle_", "orders_")
 
@@ -155,11 +146,6 @@ class Expected:
             self.spent += Decimal(order["total"])
 
 
-def _ascii_slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z]+", "", ascii_text) or "x"
-
-
 def _customers(count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     fakers = {}
@@ -175,7 +161,7 @@ def _customers(count: int, seed: int) -> list[dict]:
             {
                 "ref": {
                     "external_id": f"BC-{n:06d}",
-                    "email": f"{_ascii_slug(first)}.{_ascii_slug(last)}.{n}@{rng.choice(DOMAINS)}",
+                    "email": f"{ascii_slug(first)}.{ascii_slug(last)}.{n}@{rng.choice(DOMAINS)}",
                     "first_name": first,
                     "last_name": last,
                 },
@@ -351,43 +337,16 @@ def _verify_raw(database: BenchDatabase, expected: Expected, label: str) -> list
 # --- The app ---------------------------------------------------------------------------------------
 
 
-class OrderApiClient:
-    """One keep-alive HTTP connection to the app, posting orders as the store's integration user."""
+class OrderApiClient(ApiClient):
+    """Posts orders, each new, so each must answer 201."""
 
-    def __init__(self, port: int, token: str):
-        self.port = port
-        self.headers = {
-            "Authorization": f"Token {token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def warm(self) -> None:
-        # Authenticates and opens the server threads' database connections without writing anything.
-        for _ in range(4):
-            self.conn.request("GET", "/api/v1/orders/?number=warm-up", headers=self.headers)
-            response = self.conn.getresponse()
-            body = response.read()
-            if response.status != 200:
-                raise BenchFailure(f"warm-up GET answered HTTP {response.status}: {body[:300]!r}")
+    warm_path = "/api/v1/orders/?number=warm-up"
 
     def send(self, order: dict) -> str | None:
-        self.conn.request("POST", "/api/v1/orders/", body=json.dumps(order), headers=self.headers)
-        response = self.conn.getresponse()
-        body = response.read()
-        if response.status == 201:
+        status, body = self.request("POST", "/api/v1/orders/", order)
+        if status == 201:
             return None
-        return (
-            f"{order['number']}: HTTP {response.status} (expected 201) {body[:300].decode(errors='replace')}"
-        )
-
-    def reset(self) -> None:
-        self.conn.close()
-        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-
-    def close(self) -> None:
-        self.conn.close()
+        return f"{order['number']}: HTTP {status} (expected 201) {body[:300].decode(errors='replace')}"
 
 
 def _empty_app_tables(database: BenchDatabase) -> None:
@@ -489,11 +448,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     options = _parse(argv)
-    try:
-        return _run(options)
-    except BenchFailure as exc:
-        print(f"FAILED: {exc}")
-        return 1
+    return run_main(partial(_run, options))
 
 
 @dataclass
@@ -510,22 +465,7 @@ class Figure:
 
 def _run(options: argparse.Namespace) -> int:
     load_before = os.getloadavg()[0]
-    database = BenchDatabase(options.database)
-    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
-    queue = RedisQueue(redis_url, QUEUE)
-    env = app_env(
-        database_url=database.url,
-        redis_url=redis_url,
-        queue=QUEUE,
-        # The store's bulk push must not be throttled, or the figure measures the throttle.
-        API_THROTTLE_USER="1000000/minute",
-    )
-    print(
-        f"Database {database.display_url()} (PostgreSQL {database.server_version()}), queue {QUEUE} in Redis",
-        flush=True,
-    )
-    queue.check()
-    queue.delete()
+    database, queue, env = bench_setup(options.database, QUEUE)
     problems: list[str] = []
     figures: list[Figure] = []
     published: dict[str, int] = {}
@@ -543,7 +483,7 @@ def _run(options: argparse.Namespace) -> int:
         database.recreate()
         try:
             manage("migrate", "--noinput", env=env)
-            user_pk, token = manage("shell", "-c", INTEGRATION_USER_SCRIPT, env=env).split()[-2:]
+            user_pk, token = integration_user(env)
             database.execute(CREATE_RAW_TABLES)
 
             # The baselines first: the app's passes leave dead row versions that autovacuum may be busy
@@ -611,16 +551,7 @@ def _run(options: argparse.Namespace) -> int:
                 )
                 published["API"] = queue.length()
         finally:
-            # Nothing consumes the bench queue; its tasks name events of a database that is dropped now
-            # (or kept for inspection, where `manage.py tick` sweeps them), so they must not linger.
-            try:
-                queue.delete(*([f":1:throttle_user_{user_pk}"] if user_pk else []))
-            except redis.RedisError as exc:
-                print(f"WARNING: could not delete the Redis queue {QUEUE}: {exc}")
-            if options.keep:
-                print(f"Kept database {database.display_url()}")
-            else:
-                database.drop()
+            bench_cleanup(database, queue, user_pk=user_pk, keep=options.keep)
 
     _report(options, figures, expected=expected, published=published, load_before=load_before)
     for problem in problems:
@@ -633,11 +564,6 @@ def _run(options: argparse.Namespace) -> int:
 
 def _latency(result: PassResult) -> str:
     return f"p50 {result.percentile_ms(50):.0f} ms, p95 {result.percentile_ms(95):.0f} ms per request"
-
-
-def _ratio(value: float) -> str:
-    # Two significant digits: far below 1, 0.012 and 0.018 are different answers.
-    return f"{value:.2g}" if value < 0.1 else f"{value:.2f}"
 
 
 def _report(
@@ -655,8 +581,8 @@ def _report(
             str(figure.orders),
             f"{figure.seconds:.2f}",
             f"{figure.rate:.0f}",
-            _ratio(figure.rate / copy.rate),
-            _ratio(figure.rate / values.rate),
+            ratio(figure.rate / copy.rate),
+            ratio(figure.rate / values.rate),
         ]
         for figure in figures
     ]
@@ -666,7 +592,7 @@ def _report(
     by_label = {figure.label: figure for figure in figures}
     imported = by_label["manage.py import_orders"]
     print(
-        f"import_orders reaches {_ratio(imported.rate / copy.rate)}x of raw COPY: COPY writes "
+        f"import_orders reaches {ratio(imported.rate / copy.rate)}x of raw COPY: COPY writes "
         f"{copy.rate / imported.rate:.0f} orders in the time import_orders writes one "
         f"({values.rate / imported.rate:.0f} for execute_values). Timed from process start to exit; the "
         f"command's own summary: {imported.note}"
@@ -681,7 +607,7 @@ def _report(
         print(
             f"The API figure is from {sample}, on emptied tables, from {options.threads} client threads "
             f"to gunicorn ({options.workers} workers x {options.server_threads} threads), {api.note}; it "
-            f"reaches {_ratio(api.rate / copy.rate)}x of raw COPY and {_ratio(api.rate / imported.rate)}x "
+            f"reaches {ratio(api.rate / copy.rate)}x of raw COPY and {ratio(api.rate / imported.rate)}x "
             "of import_orders."
         )
     print(
@@ -693,8 +619,4 @@ def _report(
         f"Note: the client, gunicorn, the import and PostgreSQL share this machine's {os.cpu_count()} CPU "
         "cores, so the absolute figures are lower than on separate machines; compare the ratios."
     )
-    if load_before > 1:
-        print(
-            f"Note: the machine's load average was {load_before:.1f} when the run began: other work was "
-            "competing for the same cores, so these figures are noisier than usual."
-        )
+    print_load_note(load_before)
