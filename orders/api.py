@@ -331,37 +331,40 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         self.check_object_permissions(self.request, order)
         return order
 
+    def _write_for_order(self, pk, write_serializer, upsert, answer_serializer, answer_queryset=None):
+        """Validate the request against `write_serializer`, `upsert` the row for the order and answer
+        it (read back through `answer_queryset` when given): 201 when created, 200 when it was there."""
+        order = self._order_for_write(pk)
+        payload = write_serializer(data=self.request.data)
+        payload.is_valid(raise_exception=True)
+        row, created = upsert(order=order, data=payload.validated_data)
+        if answer_queryset is not None:
+            row = answer_queryset.get(pk=row.pk)
+        return Response(answer_serializer(row).data, status=201 if created else 200)
+
     @extend_schema(request=PaymentWriteSerializer, responses={201: PaymentSerializer, 200: PaymentSerializer})
     @action(detail=True, methods=["post"], serializer_class=PaymentWriteSerializer)
     def payments(self, request, pk=None):
-        order = self._order_for_write(pk)
-        payload = PaymentWriteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        payment, created = services.payment_upsert(order=order, data=payload.validated_data)
-        return Response(PaymentSerializer(payment).data, status=201 if created else 200)
+        return self._write_for_order(pk, PaymentWriteSerializer, services.payment_upsert, PaymentSerializer)
 
     @extend_schema(request=RefundWriteSerializer, responses={201: RefundSerializer, 200: RefundSerializer})
     @action(detail=True, methods=["post"], serializer_class=RefundWriteSerializer)
     def refunds(self, request, pk=None):
-        order = self._order_for_write(pk)
-        payload = RefundWriteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        refund, created = services.refund_upsert(order=order, data=payload.validated_data)
-        return Response(RefundSerializer(refund).data, status=201 if created else 200)
+        return self._write_for_order(pk, RefundWriteSerializer, services.refund_upsert, RefundSerializer)
 
     @extend_schema(
         request=ShipmentWriteSerializer, responses={201: ShipmentSerializer, 200: ShipmentSerializer}
     )
     @action(detail=True, methods=["post"], serializer_class=ShipmentWriteSerializer)
     def shipments(self, request, pk=None):
-        order = self._order_for_write(pk)
-        payload = ShipmentWriteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        shipment, created = services.shipment_upsert(order=order, data=payload.validated_data)
-        shipment = Shipment.objects.prefetch_related("tracking_events", "items__order_item").get(
-            pk=shipment.pk
+        return self._write_for_order(
+            pk,
+            ShipmentWriteSerializer,
+            services.shipment_upsert,
+            ShipmentSerializer,
+            # The answer lists the shipment's scans and items: prefetched, not read one row at a time.
+            answer_queryset=Shipment.objects.prefetch_related("tracking_events", "items__order_item"),
         )
-        return Response(ShipmentSerializer(shipment).data, status=201 if created else 200)
 
 
 class ShipmentViewSet(viewsets.GenericViewSet):
