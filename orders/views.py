@@ -7,6 +7,7 @@ as an unknown number does, and attempts are rate-limited per client address and 
 the form can neither confirm that a number exists nor be used to guess the email behind one.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -122,26 +123,25 @@ def return_start(request, number: str):
     if order is None:
         return _to_lookup(number)
     form = ReturnRequestForm(request.POST, returnable=_returnable(order))
-    if form.is_valid():
-        try:
-            ret = services.return_request(
-                order=order,
-                kind=form.cleaned_data["kind"],
-                reason=form.cleaned_data["reason"],
-                resolution=form.cleaned_data["resolution"],
-                items=form.items(),
-                source="track",
-                now=clock.now(),
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Your request is in. Your reference is {ret.rma}: keep it for any question about it. "
-                "We will tell you how to send the items back once we have looked at it.",
-            )
-            return redirect(reverse("track:order", args=[order.number]) + "#returns")
+
+    def request_return(data: dict) -> None:
+        ret = services.return_request(
+            order=order,
+            kind=data["kind"],
+            reason=data["reason"],
+            resolution=data["resolution"],
+            items=form.items(),
+            source="track",
+            now=clock.now(),
+        )
+        messages.success(
+            request,
+            f"Your request is in. Your reference is {ret.rma}: keep it for any question about it. "
+            "We will tell you how to send the items back once we have looked at it.",
+        )
+
+    if _form_applied(form, request_return):
+        return _to_order(order, "#returns")
     return _render_order(request, order, return_form=form, status=400)
 
 
@@ -152,23 +152,20 @@ def cancel_request(request, number: str):
     if order is None:
         return _to_lookup(number)
     form = CancelRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            alert = services.order_cancel_request(
-                order=order, reason=form.cleaned_data["reason"], now=clock.now()
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
+
+    def request_cancel(data: dict) -> None:
+        alert = services.order_cancel_request(order=order, reason=data["reason"], now=clock.now())
+        if alert is None:
+            messages.info(request, "We already have your request to cancel this order and are on it.")
         else:
-            if alert is None:
-                messages.info(request, "We already have your request to cancel this order and are on it.")
-            else:
-                messages.success(
-                    request,
-                    "We have your request to cancel this order. If it has not left us yet we will cancel it "
-                    "and let you know.",
-                )
-            return redirect(reverse("track:order", args=[order.number]) + "#requests")
+            messages.success(
+                request,
+                "We have your request to cancel this order. If it has not left us yet we will cancel it "
+                "and let you know.",
+            )
+
+    if _form_applied(form, request_cancel):
+        return _to_order(order, "#requests")
     return _render_order(request, order, cancel_form=form, status=400)
 
 
@@ -179,15 +176,31 @@ def problem_report(request, number: str):
     if order is None:
         return _to_lookup(number)
     form = ProblemReportForm(request.POST)
-    if form.is_valid():
-        try:
-            services.order_problem_report(order=order, message=form.cleaned_data["message"], now=clock.now())
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Thank you for telling us. Our support team will get back to you.")
-            return redirect(reverse("track:order", args=[order.number]) + "#requests")
+
+    def report_problem(data: dict) -> None:
+        services.order_problem_report(order=order, message=data["message"], now=clock.now())
+        messages.success(request, "Thank you for telling us. Our support team will get back to you.")
+
+    if _form_applied(form, report_problem):
+        return _to_order(order, "#requests")
     return _render_order(request, order, problem_form=form, status=400)
+
+
+def _form_applied(form: Form, apply: Callable[[dict], None]) -> bool:
+    """Whether the form is valid and `apply(cleaned_data)` went through; a service's refusal
+    (ValidationError) is put on the form instead."""
+    if not form.is_valid():
+        return False
+    try:
+        apply(form.cleaned_data)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return False
+    return True
+
+
+def _to_order(order: Order, anchor: str):
+    return redirect(reverse("track:order", args=[order.number]) + anchor)
 
 
 def _add_errors(form: Form, exc: ValidationError) -> None:
