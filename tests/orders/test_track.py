@@ -20,18 +20,9 @@ from orders import services
 from orders.models import Order, OrderAlert, Return, Shipment
 from tests.orders.track_factories import order_deliver, order_place, scans_add, shipment_send
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rate_limits")]
 
 CSRF_INPUT = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">')
-
-
-@pytest.fixture(autouse=True)
-def own_rate_limits(settings):
-    """Each test counts its attempts apart from every other test and run sharing the cache."""
-    settings.CACHES = {
-        alias: {**config, "KEY_PREFIX": f"track-test-{uuid.uuid4().hex}"}
-        for alias, config in settings.CACHES.items()
-    }
 
 
 @pytest.fixture

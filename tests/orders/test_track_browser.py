@@ -8,7 +8,6 @@ temporary one); with CARECRM_UPDATE_SCREENSHOTS=1 it also replaces docs/screensh
 
 import os
 import shutil
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,15 +21,11 @@ from tests.orders.track_factories import order_place, shipment_send
 PHONE = {"width": 390, "height": 844}
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "track.png"
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def own_rate_limits(settings):
-    settings.CACHES = {
-        alias: {**config, "KEY_PREFIX": f"track-browser-{uuid.uuid4().hex}"}
-        for alias, config in settings.CACHES.items()
-    }
+pytestmark = [
+    needs_chromium,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("own_rate_limits"),
+]
 
 
 @pytest.fixture
