@@ -27,6 +27,7 @@ COPY . .
 # environment. var/ must stay writable for the app user; the collected files need only be readable.
 RUN SECRET_KEY=build-time-placeholder-never-used-at-runtime \
     ALLOWED_HOSTS=localhost \
+    CARECRM_SITE_URL=http://localhost \
     DATABASE_URL=postgres://build@localhost:5432/build \
     REDIS_URL=redis://localhost:6379/0 \
     DJANGO_SETTINGS_MODULE=carecrm.settings.production \

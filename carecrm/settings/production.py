@@ -1,15 +1,17 @@
 """Production: the same settings, with the secrets required and every transport secured.
 
 `DJANGO_SETTINGS_MODULE=carecrm.settings.production python manage.py check --deploy` passes with
-SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL set.
+SECRET_KEY, ALLOWED_HOSTS, CARECRM_SITE_URL, DATABASE_URL and REDIS_URL set.
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import CARECRM, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Links in the emails customers get (order tracking, opt-out) must point at the public address.
+CARECRM = {**CARECRM, "SITE_URL": env.str("CARECRM_SITE_URL")}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

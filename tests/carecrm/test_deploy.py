@@ -20,6 +20,7 @@ def _production_env(tmp_path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE=PRODUCTION,
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="crm.shop.example",
+        CARECRM_SITE_URL="https://crm.shop.example",
         DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{tmp_path / 'carecrm.sqlite3'}"),
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
         # The check must not create anything under the checkout's var/.
@@ -48,11 +49,12 @@ def test_deployment_checklist_passes_without_a_single_warning(tmp_path):
     assert "WARNING" not in output and "security." not in output, output
 
 
-@pytest.mark.parametrize("required", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("required", ["SECRET_KEY", "ALLOWED_HOSTS", "CARECRM_SITE_URL"])
 def test_production_settings_refuse_to_load_without_their_secrets(monkeypatch, required):
     # given an environment that sets everything else production needs
     monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(64))
     monkeypatch.setenv("ALLOWED_HOSTS", "crm.shop.example")
+    monkeypatch.setenv("CARECRM_SITE_URL", "https://crm.shop.example")
     # ... but not this one (base settings have a local default; production must not fall back to it)
     monkeypatch.delenv(required)
     monkeypatch.delitem(sys.modules, PRODUCTION, raising=False)

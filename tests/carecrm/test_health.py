@@ -88,6 +88,7 @@ def test_healthz_is_served_over_plain_http_while_production_redirects_everything
     # given production's HTTPS redirect (its settings need their secrets to load)
     monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(64))
     monkeypatch.setenv("ALLOWED_HOSTS", "crm.shop.example")
+    monkeypatch.setenv("CARECRM_SITE_URL", "https://crm.shop.example")
     monkeypatch.delenv("SECURE_SSL_REDIRECT", raising=False)
     monkeypatch.delitem(sys.modules, "carecrm.settings.production", raising=False)
     production = importlib.import_module("carecrm.settings.production")
