@@ -1,6 +1,7 @@
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from carecrm import money
 from customers.models import Customer
@@ -74,7 +75,7 @@ class Order(models.Model):
         """Delivered by the promised date; None while that cannot be told yet."""
         if not self.promised_delivery_date or not self.delivered_at:
             return None
-        return self.delivered_at.date() <= self.promised_delivery_date
+        return timezone.localdate(self.delivered_at) <= self.promised_delivery_date
 
 
 class OrderItem(models.Model):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
 
 from carecrm import clock, money
 from carecrm.errors import Conflict
@@ -717,11 +718,11 @@ def return_deadline(order: Order, *, kind: str = Return.Kind.RETURN) -> date | N
     if kind == Return.Kind.RECALL:
         return None
     if kind == Return.Kind.PRICE_PROTECTION:
-        return (order.placed_at + timedelta(days=rules["PRICE_PROTECTION_DAYS"])).date()
+        return timezone.localdate(order.placed_at + timedelta(days=rules["PRICE_PROTECTION_DAYS"]))
     if not order.delivered_at:
         return None
-    deadline = (order.delivered_at + timedelta(days=rules["RETURN_WINDOW_DAYS"])).date()
-    placed = order.placed_at.date()
+    deadline = timezone.localdate(order.delivered_at + timedelta(days=rules["RETURN_WINDOW_DAYS"]))
+    placed = timezone.localdate(order.placed_at)
     season_from = _month_day(rules["HOLIDAY_RETURNS_PLACED_FROM"], placed.year)
     season_to = _month_day(rules["HOLIDAY_RETURNS_PLACED_TO"], placed.year)
     if season_from <= placed <= season_to:
@@ -739,7 +740,7 @@ def return_check_allowed(*, order: Order, kind: str, now: datetime) -> None:
     if kind in (Return.Kind.RETURN, Return.Kind.REPAIR) and not order.delivered_at:
         raise ValidationError({"order": ["A return can be started once the order has been delivered."]})
     deadline = return_deadline(order, kind=kind)
-    if deadline and now.date() > deadline:
+    if deadline and timezone.localdate(now) > deadline:
         raise ValidationError({"order": [f"The window for this request closed on {deadline:%d %B %Y}."]})
 
 
@@ -1000,7 +1001,8 @@ def payment_problems_detect(*, now: datetime) -> str:
 
 def deliveries_late_detect(*, now: datetime) -> str:
     """Orders past their promised date, and unshipped ones due tomorrow: found before the customer asks."""
-    today = now.date()
+    # Dates are the shop's: "today" and "promised for the 25th" are read in its time zone.
+    today = timezone.localdate(now)
     at_risk = (
         Order.objects.filter(
             Q(promised_delivery_date__lt=today)

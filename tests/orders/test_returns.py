@@ -289,3 +289,16 @@ def test_an_order_sent_as_already_delivered_can_be_returned_within_its_window():
     assert services.return_deadline(dated) == date(2026, 4, 3)
     assert services.return_deadline(undated) == date(2026, 3, 31)
     assert _request(dated, "2026-04-02T09:00:00").status == "requested"
+
+
+def test_windows_are_counted_in_the_shops_time_zone(settings):
+    # given a shop in India and a parcel delivered at 05:00 there on 5 March (23:30 UTC on the 4th)
+    settings.TIME_ZONE = "Asia/Kolkata"
+    order = OrderFactory(
+        placed_at=_at("2026-03-01T10:00:00"), status="delivered", delivered_at=_at("2026-03-04T23:30:00")
+    )
+    # then the 30 days run from the shop's 5 March
+    assert services.return_deadline(order) == date(2026, 4, 4)
+    # and a request at 01:00 shop time on 5 April (19:30 UTC on the 4th) is a day too late
+    with pytest.raises(ValidationError):
+        services.return_check_allowed(order=order, kind="return", now=_at("2026-04-04T19:30:00"))
