@@ -231,9 +231,18 @@ def _customer_remove_order(*, order: Order) -> None:
 
 def _refunded_of_purchase(order: Order) -> Decimal:
     """The part of the order's refunds that gave back the price of the goods. Money charged over the
-    total (a double charge) is given back first and was never spent."""
+    total (a double charge) is given back first and was never spent; no more than the total was."""
     overpaid = max(order.amount_paid - order.total, Decimal(0))
-    return max(order.amount_refunded - overpaid, Decimal(0))
+    return min(max(order.amount_refunded - overpaid, Decimal(0)), order.total)
+
+
+def _refundable(order: Order, *, besides: Refund | None = None) -> Decimal:
+    """What can still be given back: what was paid (a cash-on-delivery order's total, paid at the door
+    even when the store never reported it), less what was refunded or is owed already."""
+    received = max(order.amount_paid, order.total if order.payment_method == Order.PaymentMethod.COD else 0)
+    owed = order.refunds.filter(completed_at__isnull=True).exclude(pk=besides.pk if besides else None)
+    owed_total = owed.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return max(received - order.amount_refunded - owed_total, Decimal(0))
 
 
 def order_transition(*, order: Order, to: str, occurred_at: datetime, source: str, reason: str = "") -> Order:
@@ -421,7 +430,17 @@ def refund_record(
     if amount <= 0:
         raise ValidationError({"amount": ["A refund is a positive amount."]})
     refund = Refund.objects.filter(external_id=external_id).first() if external_id else None
+    if refund is not None and refund.order_id != order.pk:
+        raise Conflict(f"Refund {external_id} belongs to another order.", field="external_id")
     if refund is None:
+        if amount > _refundable(order):
+            raise ValidationError(
+                {
+                    "amount": [
+                        f"Only {_refundable(order)} {order.currency} of order {order.number} can be refunded."
+                    ]
+                }
+            )
         refund = Refund.objects.create(
             order=order,
             payment=payment,
@@ -444,6 +463,17 @@ def refund_upsert(*, order: Order, data: dict, now: datetime | None = None) -> t
         existing = Refund.objects.select_for_update().filter(external_id=data["external_id"]).first()
         if existing is not None and existing.order_id != order.pk:
             raise Conflict(f"Refund {existing.external_id} belongs to another order.", field="external_id")
+        owed = order.refunds.filter(completed_at__isnull=True, external_id__startswith="return:").first()
+        if existing is None and owed is not None:
+            # The store pays what a resolved return made owed: its refund is that one, at its amount.
+            amount = money.to_decimal(data["amount"], order.currency)
+            if amount > _refundable(order, besides=owed):
+                raise ValidationError(
+                    {"amount": [f"Only {_refundable(order, besides=owed)} can be refunded."]}
+                )
+            owed.external_id, owed.amount = data["external_id"], amount
+            owed.reason = data.get("reason") or owed.reason
+            owed.save(update_fields=["external_id", "amount", "reason"])
         refund = refund_record(
             order=order,
             amount=data["amount"],
@@ -882,6 +912,8 @@ def return_transition(
                 ),
                 Decimal(0),
             )
+            # Never more than is left to give back: a discount or an earlier refund lowered it.
+            amount = min(amount, _refundable(order))
             if ret.kind == Return.Kind.RETURN and amount > 0:
                 refund_record(
                     order=order,
@@ -978,8 +1010,11 @@ def payment_problems_detect(*, now: datetime) -> str:
         Refund.objects.filter(
             completed_at__isnull=True, requested_at__lte=now - timedelta(days=rules["REFUND_DUE_DAYS"])
         )
+        # One open alert per order: a multi-valued exclude(a & b) would match a and b on different alerts.
         .exclude(
-            Q(order__alerts__kind=OrderAlert.Kind.REFUND_OVERDUE) & Q(order__alerts__resolved_at__isnull=True)
+            order__in=OrderAlert.objects.filter(
+                kind=OrderAlert.Kind.REFUND_OVERDUE, resolved_at__isnull=True
+            ).values("order_id")
         )
         .select_related("order__customer")
     )
@@ -1003,25 +1038,35 @@ def deliveries_late_detect(*, now: datetime) -> str:
     """Orders past their promised date, and unshipped ones due tomorrow: found before the customer asks."""
     # Dates are the shop's: "today" and "promised for the 25th" are read in its time zone.
     today = timezone.localdate(now)
+    alerts = OrderAlert.objects.filter(kind=OrderAlert.Kind.LATE_DELIVERY)
+    # Each order is flagged at most once as at risk and once as late: an at-risk order that then misses
+    # its date is flagged again, a resolved flag is not raised anew.
+    told_late = alerts.filter(data__state="late").values("order_id")
+    told_at_all = alerts.values("order_id")
     at_risk = (
         Order.objects.filter(
-            Q(promised_delivery_date__lt=today)
-            | Q(
-                promised_delivery_date__lte=today + timedelta(days=1),
-                status__in=[Status.PENDING, Status.CONFIRMED],
+            (Q(promised_delivery_date__lt=today) & ~Q(pk__in=told_late))
+            | (
+                Q(
+                    promised_delivery_date__lte=today + timedelta(days=1),
+                    status__in=[Status.PENDING, Status.CONFIRMED],
+                )
+                & ~Q(pk__in=told_at_all)
             ),
             delivered_at__isnull=True,
             cancelled_at__isnull=True,
         )
         # An order the store sent as already delivered (a backfill) has no delivered_at, yet is not late.
         .exclude(status__in=[Status.DELIVERED, Status.RETURNED])
-        .exclude(alerts__kind=OrderAlert.Kind.LATE_DELIVERY)
         .select_related("customer")
     )
     raised = 0
     for order in at_risk.iterator():
         late = order.promised_delivery_date < today
         with transaction.atomic():
+            if late:
+                # The at-risk flag, if still open, gives way to the late one.
+                alerts.filter(order=order, resolved_at__isnull=True).update(resolved_at=now)
             raised += (
                 alert_raise(
                     order=order,

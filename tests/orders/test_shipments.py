@@ -281,12 +281,18 @@ def test_late_and_at_risk_orders_are_flagged_once(api):
     assert _late_alerts() == {unshipped.number: "at_risk"}
     # when the promised day has passed
     said = _tick("2026-10-07T06:00:00+00:00")
-    # then the parcel still on its way is late, and the at-risk order is not flagged a second time
-    assert "late_deliveries: 1 late deliveries flagged" in said
-    assert _late_alerts() == {unshipped.number: "at_risk", in_transit.number: "late"}
+    # then the parcel still on its way is late, and the at-risk order's flag gives way to a late one
+    assert "late_deliveries: 2 late deliveries flagged" in said
+    open_flags = OrderAlert.objects.filter(kind="late_delivery", resolved_at__isnull=True).select_related(
+        "order"
+    )
+    assert {a.order.number: a.data["state"] for a in open_flags} == {
+        unshipped.number: "late",
+        in_transit.number: "late",
+    }
     # when it runs again, then nothing new
     assert "late_deliveries: 0 late deliveries flagged" in _tick("2026-10-08T06:00:00+00:00")
-    assert OrderAlert.objects.filter(kind="late_delivery").count() == 2
+    assert OrderAlert.objects.filter(kind="late_delivery").count() == 3
     assert all(not alert.urgent for alert in OrderAlert.objects.all())
     flagged = set(OrderAlert.objects.values_list("order__number", flat=True))
     assert flagged.isdisjoint({delivered.number, cancelled.number, reported_delivered.number})
