@@ -1,6 +1,7 @@
 import django_filters
 from rest_framework import serializers
 
+from carecrm.api.fields import MomentField
 from customers.models import Customer
 from customers.services import normalize_email
 
@@ -46,10 +47,10 @@ class CustomerWriteSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    registered_at = serializers.DateTimeField(required=False)
+    registered_at = MomentField(required=False)
     acquisition_channel = serializers.CharField(max_length=50, required=False, allow_blank=True)
     marketing_opt_in = serializers.BooleanField(required=False)
-    marketing_opt_in_at = serializers.DateTimeField(required=False)
+    marketing_opt_in_at = MomentField(required=False)
     marketing_opt_in_source = serializers.CharField(max_length=50, required=False, allow_blank=True)
     country = serializers.RegexField(
         r"^[A-Za-z]{2}$",

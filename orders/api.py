@@ -7,6 +7,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from carecrm import money
+from carecrm.api.fields import DayField, MomentField
 from orders import carriers, services
 from orders.models import Order, OrderItem, Payment, Refund, Return, Shipment, ShipmentItem, TrackingEvent
 
@@ -72,7 +73,7 @@ class OrderWriteSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
     number = serializers.CharField(max_length=50)
     customer = CustomerRefSerializer()
-    placed_at = serializers.DateTimeField()
+    placed_at = MomentField()
     status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
     currency = CurrencyField()
     total = serializers.DecimalField(min_value=0, **MAX_AMOUNT)
@@ -80,8 +81,8 @@ class OrderWriteSerializer(serializers.Serializer):
     items = OrderItemWriteSerializer(many=True, max_length=500)
     shipping_address = AddressSerializer(required=False)
     special_instructions = SpecialInstructionsSerializer(required=False)
-    promised_delivery_date = serializers.DateField(required=False, allow_null=True)
-    delivered_at = serializers.DateTimeField(
+    promised_delivery_date = DayField(required=False, allow_null=True)
+    delivered_at = MomentField(
         required=False, allow_null=True, help_text="For an order sent as already delivered (a backfill)."
     )
 
@@ -98,15 +99,15 @@ class PaymentWriteSerializer(serializers.Serializer):
     currency = CurrencyField()
     method = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=Payment.Status.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = MomentField()
 
 
 class RefundWriteSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     amount = serializers.DecimalField(min_value=0, **MAX_AMOUNT)
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    requested_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField(required=False, allow_null=True)
+    requested_at = MomentField()
+    completed_at = MomentField(required=False, allow_null=True)
 
 
 class ShipmentLineSerializer(serializers.Serializer):
@@ -118,13 +119,13 @@ class ShipmentWriteSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     carrier = serializers.CharField(max_length=100)
     tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    shipped_at = serializers.DateTimeField()
+    shipped_at = MomentField()
     items = ShipmentLineSerializer(many=True, required=False, max_length=500)
 
 
 class TrackingEventWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Shipment.Status.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = MomentField()
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 

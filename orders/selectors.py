@@ -53,6 +53,8 @@ def order_for_tracking(*, number: str, among: Collection[int] | None = None) -> 
 
     `among` limits the answer to these order ids (the ones a visitor has proved to be theirs).
     """
+    if "\x00" in number:
+        return None  # no order number holds a NUL, and PostgreSQL refuses one in a query
     orders = Order.objects.filter(number=number)
     if among is not None:
         orders = orders.filter(pk__in=list(among))
