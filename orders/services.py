@@ -702,7 +702,10 @@ def tracking_event_add(
             shipment.delivered_at = tracking.occurred_at
         shipment.save(update_fields=["status", "delivered_at"])
         kind = SHIPMENT_EVENT_KINDS.get(tracking.status)
-        if kind:
+        # A scan older than what the customer already knows (out for delivery, reported after the
+        # delivery) stays in the tracking history but is no news: no event, so no email either.
+        stale = latest.pk != tracking.pk and tracking.status != Shipment.Status.DELIVERED
+        if kind and not stale:
             event_record(
                 customer=order.customer,
                 kind=kind,
@@ -718,7 +721,8 @@ def tracking_event_add(
                     "description": tracking.description,
                     "tracking_url": carriers.tracking_url(shipment.carrier, shipment.tracking_number),
                 },
-                key=f"{kind}:{shipment.pk}",
+                # Each delivery problem is news of its own; the other steps happen once per parcel.
+                key=f"{kind}:{tracking.pk if tracking.status == Shipment.Status.EXCEPTION else shipment.pk}",
             )
         if tracking.status == Shipment.Status.DELIVERED:
             _order_delivered_if_complete(order=order, delivered_at=tracking.occurred_at)

@@ -297,3 +297,23 @@ def test_late_and_at_risk_orders_are_flagged_once(api):
     flagged = set(OrderAlert.objects.values_list("order__number", flat=True))
     assert flagged.isdisjoint({delivered.number, cancelled.number, reported_delivered.number})
     assert date(2026, 10, 6) == Order.objects.get(pk=in_transit.pk).promised_delivery_date
+
+
+def test_a_scan_older_than_the_news_stays_in_the_history_without_an_event(api):
+    # given a delivered parcel
+    _, parcel = _shipped(api)
+    _scan(api, parcel, "delivered", "2026-10-05T11:00:00Z")
+    # when the carrier's feed reports the earlier out-for-delivery scan afterwards
+    _scan(api, parcel, "out_for_delivery", "2026-10-05T07:00:00Z")
+    # then the history has it, the shipment is still delivered, and nobody hears "out for delivery"
+    shipment = Shipment.objects.get(pk=parcel)
+    assert shipment.status == "delivered"
+    assert shipment.tracking_events.count() == 2
+    assert not Event.objects.filter(kind="shipment_out_for_delivery").exists()
+
+
+def test_every_delivery_problem_is_on_the_timeline(api):
+    _, parcel = _shipped(api)
+    _scan(api, parcel, "exception", "2026-10-04T09:00:00Z")
+    _scan(api, parcel, "exception", "2026-10-05T09:00:00Z")
+    assert Event.objects.filter(kind="shipment_exception").count() == 2
