@@ -77,6 +77,13 @@ def to_decimal(value, currency: str | None = None) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
 
 
+def check_precision(amount: Decimal, currency: str) -> None:
+    """Refuse an amount finer than the currency's minor unit (1000.50 JPY) instead of rounding it."""
+    exponent = _EXPONENTS.get(currency, 2)
+    if amount != amount.quantize(Decimal(1).scaleb(-exponent)):
+        raise ValidationError(f"{currency} amounts have {exponent} decimal places at most.")
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal

@@ -1,4 +1,5 @@
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -86,11 +87,28 @@ class OrderWriteSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="For an order sent as already delivered (a backfill)."
     )
 
+    def validate(self, attrs):
+        _check_amounts(attrs["currency"], total=attrs["total"])
+        for index, item in enumerate(attrs["items"]):
+            try:
+                money.check_precision(item["unit_price"], attrs["currency"])
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"items": {index: {"unit_price": exc.messages}}}) from exc
+        return attrs
+
     def validate_items(self, items):
         skus = [item["sku"] for item in items]
         if len(skus) != len(set(skus)):
             raise serializers.ValidationError("Each sku appears once; send its quantity instead.")
         return items
+
+
+def _check_amounts(currency: str, **amounts) -> None:
+    for name, amount in amounts.items():
+        try:
+            money.check_precision(amount, currency)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({name: exc.messages}) from exc
 
 
 class PaymentWriteSerializer(serializers.Serializer):
@@ -100,6 +118,10 @@ class PaymentWriteSerializer(serializers.Serializer):
     method = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=Payment.Status.choices)
     occurred_at = MomentField()
+
+    def validate(self, attrs):
+        _check_amounts(attrs["currency"], amount=attrs["amount"])
+        return attrs
 
 
 class RefundWriteSerializer(serializers.Serializer):

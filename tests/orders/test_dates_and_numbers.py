@@ -47,3 +47,34 @@ def test_customer_dates_are_bounded_too(api):
 
 def test_an_order_number_with_a_nul_finds_nothing():
     assert order_for_tracking(number="100\x00", among=[1]) is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"currency": "JPY", "total": "1000.50"}, "total"),
+        (
+            {
+                "currency": "JPY",
+                "total": "1000",
+                "items": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "999.99"}],
+            },
+            "items",
+        ),
+    ],
+)
+def test_amounts_finer_than_the_currency_allows_are_refused_not_rounded(api, overrides, field):
+    response = api.post("/api/v1/orders/", _order(**overrides))
+    assert response.status_code == 400
+    assert field in response.data
+    assert (
+        api.post(
+            "/api/v1/orders/",
+            _order(
+                currency="JPY",
+                total="1000",
+                items=[{"sku": "A", "name": "A", "quantity": 1, "unit_price": "1000"}],
+            ),
+        ).status_code
+        == 201
+    )
