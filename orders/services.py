@@ -201,10 +201,63 @@ def _order_update(*, order: Order, data: dict, source: str, now: datetime) -> No
     if changed:
         order.save(update_fields=[*changed, "updated_at"])
     status = data.get("status")
-    if status == Status.DELIVERED and data.get("delivered_at") and not order.delivered_at:
-        order.delivered_at = data["delivered_at"]
+    if status and status != order.status and status not in ORDER_TRANSITIONS[order.status]:
+        raise Conflict(f"Order {order.number} cannot go from {order.status} to {status}.", field="status")
+    _order_contents_update(order=order, data=data, now=now)
     if status and status != order.status:
-        order_transition(order=order, to=status, occurred_at=now, source=source)
+        # The store's own moment when it says one (a delivery date), else when CareCRM heard of it.
+        occurred_at = (
+            data.get("delivered_at") if status == Status.DELIVERED and data.get("delivered_at") else now
+        )
+        order_transition(order=order, to=status, occurred_at=occurred_at, source=source)
+
+
+def _order_contents_update(*, order: Order, data: dict, now: datetime) -> None:
+    """An edited order (an item added or removed, a new total) before anything of it has shipped.
+    After shipping the contents are history: a different list is refused rather than ignored."""
+    total = money.to_decimal(data["total"], order.currency) if "total" in data else order.total
+    items = data.get("items")
+    current = {(i.sku, i.quantity, i.unit_price) for i in order.items.all()}
+    wanted = (
+        {(i["sku"], i["quantity"], money.to_decimal(i["unit_price"], order.currency)) for i in items}
+        if items is not None
+        else current
+    )
+    if total == order.total and wanted == current:
+        return
+    if order.status not in (Status.PENDING, Status.CONFIRMED) or order.shipments.exists():
+        raise Conflict(
+            f"Order {order.number} has shipped or closed; its items and total can no longer change.",
+            field="items",
+        )
+    if wanted != current:
+        order.items.all().delete()
+        OrderItem.objects.bulk_create(
+            OrderItem(
+                order=order, **{**item, "unit_price": money.to_decimal(item["unit_price"], order.currency)}
+            )
+            for item in items
+        )
+    previous = order.total
+    if total != previous:
+        order.total = total
+        order.save(update_fields=["total", "updated_at"])
+        Customer.objects.filter(pk=order.customer_id).update(
+            total_spent=F("total_spent") + (total - previous)
+        )
+    event_record(
+        customer=order.customer,
+        kind="order_edited",
+        occurred_at=now,
+        summary=f"Order {order.number} edited: {previous} → {total} {order.currency}",
+        data={
+            "order": order.pk,
+            "number": order.number,
+            "total_before": str(previous),
+            "total": str(total),
+            "items": len(wanted),
+        },
+    )
 
 
 def _customer_add_order(*, customer_id: int, total: Decimal, placed_at: datetime) -> None:

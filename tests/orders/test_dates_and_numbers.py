@@ -78,3 +78,34 @@ def test_amounts_finer_than_the_currency_allows_are_refused_not_rounded(api, ove
         ).status_code
         == 201
     )
+
+
+def test_an_order_edited_before_shipping_takes_its_new_items_and_total(api):
+    from customers.models import Customer
+    from lifecycle.models import Event
+
+    created = api.post("/api/v1/orders/", _order())
+    edited = api.post(
+        "/api/v1/orders/",
+        _order(
+            total="25.00",
+            items=[
+                {"sku": "A", "name": "A", "quantity": 1, "unit_price": "10.00"},
+                {"sku": "B", "name": "B", "quantity": 1, "unit_price": "15.00"},
+            ],
+        ),
+    )
+    assert (created.status_code, edited.status_code) == (201, 200)
+    assert edited.data["total"] == "25.00"
+    assert sorted(i["sku"] for i in edited.data["items"]) == ["A", "B"]
+    assert Customer.objects.get().total_spent == 25
+    assert Event.objects.filter(kind="order_edited").count() == 1
+    # once something has shipped, the contents are history
+    api.post(
+        f"/api/v1/orders/{created.data['id']}/shipments/",
+        {"external_id": "s-1", "carrier": "UPS", "shipped_at": "2026-05-02T10:00:00Z"},
+    )
+    refused = api.post("/api/v1/orders/", _order(total="5.00"))
+    assert refused.status_code == 409
+    assert "items" in refused.data
+    assert Customer.objects.get().total_spent == 25
