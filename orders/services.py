@@ -403,40 +403,33 @@ def _payment_upsert_once(*, order: Order, data: dict, now: datetime) -> tuple[Pa
     return payment, False
 
 
+def _payment_event(*, order: Order, payment: Payment, outcome: str, occurred_at: datetime) -> None:
+    event_record(
+        customer=order.customer,
+        kind=f"payment_{outcome}",
+        occurred_at=occurred_at,
+        summary=f"Payment of {payment.amount} {payment.currency} {outcome} for order {order.number}",
+        data={
+            "order": order.pk,
+            "payment": payment.pk,
+            "amount": str(payment.amount),
+            "method": payment.method,
+        },
+    )
+
+
 def _payment_entered(
     *, order: Order, payment: Payment, now: datetime, occurred_at: datetime | None = None
 ) -> None:
     """A payment reached its status: move the order's money, record it, and look for trouble."""
     occurred_at = occurred_at or payment.occurred_at
     if payment.status == Payment.Status.FAILED:
-        event_record(
-            customer=order.customer,
-            kind="payment_failed",
-            occurred_at=occurred_at,
-            summary=f"Payment of {payment.amount} {payment.currency} failed for order {order.number}",
-            data={
-                "order": order.pk,
-                "payment": payment.pk,
-                "amount": str(payment.amount),
-                "method": payment.method,
-            },
-        )
+        _payment_event(order=order, payment=payment, outcome="failed", occurred_at=occurred_at)
         return
     if payment.status == Payment.Status.CAPTURED:
         Order.objects.filter(pk=order.pk).update(amount_paid=F("amount_paid") + payment.amount)
         order.refresh_from_db(fields=["amount_paid", "amount_refunded"])
-        event_record(
-            customer=order.customer,
-            kind="payment_captured",
-            occurred_at=occurred_at,
-            summary=f"Payment of {payment.amount} {payment.currency} captured for order {order.number}",
-            data={
-                "order": order.pk,
-                "payment": payment.pk,
-                "amount": str(payment.amount),
-                "method": payment.method,
-            },
-        )
+        _payment_event(order=order, payment=payment, outcome="captured", occurred_at=occurred_at)
         captured = order.payments.filter(status=Payment.Status.CAPTURED).count()
         if captured > 1 and order.amount_paid - order.amount_refunded > order.total:
             alert_raise(
