@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from carecrm.views import healthz
+from knowledgebase.api import ArticleViewSet
+from knowledgebase.views import SITEMAPS
 from lifecycle.api import CustomerViewSet
 from orders.api import OrderViewSet, ShipmentViewSet
 
@@ -15,6 +18,7 @@ router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("orders", OrderViewSet, basename="order")
 router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("kb/articles", ArticleViewSet, basename="kb-article")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
@@ -27,5 +31,8 @@ urlpatterns = [
     path("console/", include("console.urls")),
     path("track/updates/", include("orders.optout")),
     path("track/", include("orders.urls")),
+    path("help/", include("knowledgebase.urls")),
+    path("contact/", include("tickets.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
 ]

@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -274,6 +276,10 @@ CARECRM = {
     # A service email about something older than this is not sent: a backfill of last year's shipments
     # must not tell customers their parcels are on the way.
     "ORDER_UPDATE_MAX_AGE_HOURS": env.int("CARECRM_ORDER_UPDATE_MAX_AGE_HOURS", default=72),
+    # Knowledge base: PostgreSQL's text search configuration (language) for stemming and stop words.
+    "KB_SEARCH_CONFIG": env.str("CARECRM_KB_SEARCH_CONFIG", default="english"),
+    # A search or suggestion that no ticket from the same visitor follows within this long answered them.
+    "KB_DEFLECTION_HOURS": env.int("CARECRM_KB_DEFLECTION_HOURS", default=24),
 }
 
 LOGGING = {

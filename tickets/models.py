@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from customers.models import Customer
+from orders.models import Order
+
+
+class Ticket(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        WEB = "web", "Web form"
+        CHAT = "chat", "Chat"
+        PHONE = "phone", "Phone"
+        API = "api", "API"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending on the customer"
+        ON_HOLD = "on_hold", "On hold"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    class Category(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        SHIPPING = "shipping", "Shipping"
+        ITEM = "item", "Item"
+        RETURN = "return", "Return"
+        ACCOUNT = "account", "Account"
+        OTHER = "other", "Other"
+
+    # CR-000123: what the customer quotes. Set from the id in the transaction that creates the ticket, so
+    # null (not "", which the unique constraint would allow once) for the moment between.
+    reference = models.CharField(max_length=20, unique=True, null=True, editable=False)  # noqa: DJ001
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    subject = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    category = models.CharField(max_length=10, choices=Category.choices, default=Category.OTHER)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The customer's own requests and the customer view: a customer's tickets, newest first.
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.subject}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "From the customer"
+        OUTBOUND = "outbound", "To the customer"
+        NOTE = "note", "Internal note"
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        AUTO_REPLY = "auto_reply", "Automatic acknowledgement"
+
+    class Delivery(models.TextChoices):
+        """Outbound email only: recorded pending, claimed once (sending), then sent or failed."""
+
+        NONE = "", "—"
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MESSAGE)
+    channel = models.CharField(max_length=10, choices=Ticket.Channel.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_address = models.CharField(max_length=254, blank=True, default="")
+    to_address = models.CharField(max_length=254, blank=True, default="")
+    subject = models.CharField(max_length=300, blank=True, default="")
+    text = models.TextField()
+    created_at = models.DateTimeField()
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, blank=True, default="")
+    delivery_error = models.TextField(blank=True, default="")
+    esp_message_id = models.CharField(max_length=200, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The send sweep: outbound emails still pending.
+            models.Index(
+                fields=["created_at"], condition=Q(delivery="pending"), name="ticket_message_pending"
+            ),
+            # The auto-reply limit: recent auto-replies to one address.
+            models.Index(fields=["to_address", "created_at"], name="ticket_message_to_created"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_direction_display()} on ticket {self.ticket_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        )

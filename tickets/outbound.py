@@ -1,0 +1,110 @@
+"""Email from a ticket to its customer. Each is a Message row before it is anything else (STYLE.md rule
+7): recorded pending in the caller's transaction, queued once that commits, claimed pending → sending by
+one process only, sent through django-anymail, then marked sent or failed. A lost task is found by
+`messages_sweep` (a tick job); a task delivered twice finds the row claimed and sends nothing."""
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from knowledgebase.models import Article
+from tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
+Delivery = Message.Delivery
+SWEEP_GRACE = timedelta(minutes=1)
+
+
+def site_url(path: str) -> str:
+    return settings.CARECRM["SITE_URL"].rstrip("/") + path
+
+
+def auto_reply_text(*, ticket: Ticket, articles: list[Article]) -> str:
+    return render_to_string(
+        "tickets/email/auto_reply.txt",
+        {
+            "ticket": ticket,
+            "customer": ticket.customer,
+            "articles": [(article.title, site_url(article.get_absolute_url())) for article in articles],
+            "help_url": site_url("/help/"),
+        },
+    ).strip()
+
+
+def message_record(
+    *, ticket: Ticket, kind: str, subject: str, text: str, to: str, now: datetime, skip_reason: str = ""
+) -> Message:
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        kind=kind,
+        channel=Ticket.Channel.EMAIL,
+        from_address=settings.DEFAULT_FROM_EMAIL,
+        to_address=to,
+        subject=subject,
+        text=text,
+        created_at=now,
+        delivery=Delivery.SKIPPED if skip_reason else Delivery.PENDING,
+        delivery_error=skip_reason,
+    )
+    if not skip_reason:
+        transaction.on_commit(partial(_enqueue, message.pk))
+    return message
+
+
+def _enqueue(message_id: int) -> None:
+    from tickets.tasks import message_send_task  # the task module imports this one
+
+    try:
+        message_send_task.delay(message_id)
+    except Exception:
+        logger.warning("Broker unreachable; message %s left for the sweep", message_id, exc_info=True)
+
+
+def message_send(*, message_id: int, now: datetime) -> str:
+    """Send one pending outbound message, once; the status it ended in, or "" if it was not pending.
+    Runs outside a transaction so the claim is committed before the email leaves."""
+    claimed = Message.objects.filter(pk=message_id, delivery=Delivery.PENDING).update(
+        delivery=Delivery.SENDING
+    )
+    if claimed != 1:
+        return ""
+    message = Message.objects.select_related("ticket").get(pk=message_id)
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        from_email=message.from_address or settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_address],
+        headers={"Auto-Submitted": "auto-replied"} if message.kind == Message.Kind.AUTO_REPLY else {},
+    )
+    try:
+        email.send()
+    except Exception as exc:
+        logger.exception("Message %s of ticket %s failed", message.pk, message.ticket.reference)
+        return _finish(message, Delivery.FAILED, delivery_error=f"{exc.__class__.__name__}: {exc}"[:5000])
+    status = getattr(email, "anymail_status", None)
+    esp_id = getattr(status, "message_id", None)
+    return _finish(
+        message, Delivery.SENT, esp_message_id="" if esp_id is None else str(esp_id)[:200], sent_at=now
+    )
+
+
+def _finish(message: Message, delivery: str, **fields) -> str:
+    Message.objects.filter(pk=message.pk, delivery=Delivery.SENDING).update(delivery=delivery, **fields)
+    return delivery
+
+
+def messages_sweep(*, now: datetime, limit: int = 200) -> str:
+    due = list(
+        Message.objects.filter(delivery=Delivery.PENDING, created_at__lte=now - SWEEP_GRACE)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    outcomes = [message_send(message_id=pk, now=now) for pk in due]
+    sent, failed = outcomes.count(Delivery.SENT), outcomes.count(Delivery.FAILED)
+    return f"{sent} pending ticket emails sent" + (f", {failed} failed" if failed else "")
