@@ -2,11 +2,18 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from carecrm import clock
 from console import selectors
+from console.forms import ARTICLE_INITIAL_FIELDS, ArticleForm
+from knowledgebase import services as kb_services
+from knowledgebase.models import Article
+from knowledgebase.selectors import knowledge_gaps
 from orders.models import OrderAlert
 from orders.services import alert_resolve
 
@@ -58,3 +65,69 @@ def alert_resolve_view(request, alert_id: int):
     else:
         messages.info(request, "That alert was already resolved.")
     return redirect("console:alerts")
+
+
+# --- Knowledge base ---------------------------------------------------------------------------------
+
+ARTICLES_PER_PAGE = 50
+
+
+def _can_edit_articles(user) -> bool:
+    return user.has_perm("knowledgebase.change_article")
+
+
+@staff_required
+def articles(request):
+    """Every article, drafts too, with what customers made of it; newest change first."""
+    found = Article.objects.select_related("category").order_by("-updated_at", "-pk")
+    status = request.GET.get("status", "")
+    if status in Article.Status.values:
+        found = found.filter(status=status)
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        found = found.filter(Q(title__icontains=query) | Q(summary__icontains=query))
+    page = Paginator(found, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "console/articles.html",
+        {"page": page, "status": status, "q": query, "statuses": Article.Status.choices},
+    )
+
+
+@staff_required
+def article_edit(request, article_id: int | None = None):
+    article = get_object_or_404(Article, pk=article_id) if article_id else None
+    can_edit = _can_edit_articles(request.user)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Your role cannot edit articles.")
+        form = ArticleForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            action = request.POST.get("action", "save")
+            if action == "publish":
+                data["status"] = Article.Status.PUBLISHED
+            elif action == "unpublish":
+                data["status"] = Article.Status.DRAFT
+            try:
+                saved = kb_services.article_save(article=article, data=data, editor=request.user)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"“{saved.title}” saved ({saved.get_status_display().lower()}).")
+                return redirect("console:article-edit", article_id=saved.pk)
+    else:
+        initial = {name: getattr(article, name) for name in ARTICLE_INITIAL_FIELDS} if article else {}
+        form = ArticleForm(initial=initial)
+    revisions = list(article.revisions.select_related("editor")[:10]) if article else []
+    return render(
+        request,
+        "console/article_edit.html",
+        {"form": form, "article": article, "revisions": revisions, "can_edit": can_edit},
+    )
+
+
+@staff_required
+def knowledge_gaps_view(request):
+    return render(request, "console/knowledge_gaps.html", knowledge_gaps(now=clock.now()))

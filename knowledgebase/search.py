@@ -142,7 +142,8 @@ def articles_search(
     text = query_clean(query)
     page = min(max(page, 1), MAX_PAGE)
     words = query_words(text)
-    corrections = _corrections(words) if words else {}
+    # A word still being typed is a prefix, not a typo.
+    corrections = _corrections(words[:-1] if prefix else words) if words else {}
     searched = [corrections.get(word, word) for word in words]
     corrected_query = " ".join(searched) if corrections else ""
     if not searched:

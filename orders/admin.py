@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
+from carecrm.admin import ReadOnlyAdmin, ReadOnlyInline
 from carecrm.errors import Conflict
 from orders import carriers, services
 from orders.models import (
@@ -24,30 +25,6 @@ from orders.models import (
     ShipmentItem,
     TrackingEvent,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _actor(request) -> str:

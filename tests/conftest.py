@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -17,3 +19,13 @@ def api(integration_token):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {integration_token.key}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def cache_of_its_own(settings):
+    """Each test caches under a prefix of its own: pages cached by one test (whose rows were rolled back)
+    and rate-limit counts never leak into another, nor between runs sharing one Redis."""
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for alias, config in settings.CACHES.items()
+    }

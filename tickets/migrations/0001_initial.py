@@ -6,71 +6,212 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_customer_order_updates_opt_out'),
-        ('orders', '0002_notification_sending'),
+        ("customers", "0002_customer_order_updates_opt_out"),
+        ("orders", "0002_notification_sending"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=20, null=True, unique=True)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Web form'), ('chat', 'Chat'), ('phone', 'Phone'), ('api', 'API')], max_length=10)),
-                ('subject', models.CharField(max_length=300)),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Pending on the customer'), ('on_hold', 'On hold'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='new', max_length=10)),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], default='normal', max_length=10)),
-                ('category', models.CharField(choices=[('payment', 'Payment'), ('shipping', 'Shipping'), ('item', 'Item'), ('return', 'Return'), ('account', 'Account'), ('other', 'Other')], default='other', max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('first_response_due_at', models.DateTimeField(blank=True, null=True)),
-                ('first_responded_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='customers.customer')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(editable=False, max_length=20, null=True, unique=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("web", "Web form"),
+                            ("chat", "Chat"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending", "Pending on the customer"),
+                            ("on_hold", "On hold"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("normal", "Normal"),
+                            ("high", "High"),
+                            ("urgent", "Urgent"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("payment", "Payment"),
+                            ("shipping", "Shipping"),
+                            ("item", "Item"),
+                            ("return", "Return"),
+                            ("account", "Account"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("first_response_due_at", models.DateTimeField(blank=True, null=True)),
+                ("first_responded_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('inbound', 'From the customer'), ('outbound', 'To the customer'), ('note', 'Internal note')], max_length=10)),
-                ('kind', models.CharField(choices=[('message', 'Message'), ('auto_reply', 'Automatic acknowledgement')], default='message', max_length=12)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Web form'), ('chat', 'Chat'), ('phone', 'Phone'), ('api', 'API')], max_length=10)),
-                ('from_address', models.CharField(blank=True, default='', max_length=254)),
-                ('to_address', models.CharField(blank=True, default='', max_length=254)),
-                ('subject', models.CharField(blank=True, default='', max_length=300)),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('delivery', models.CharField(blank=True, choices=[('', '—'), ('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Skipped')], default='', max_length=10)),
-                ('delivery_error', models.TextField(blank=True, default='')),
-                ('esp_message_id', models.CharField(blank=True, default='', max_length=200)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("inbound", "From the customer"),
+                            ("outbound", "To the customer"),
+                            ("note", "Internal note"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("message", "Message"), ("auto_reply", "Automatic acknowledgement")],
+                        default="message",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("web", "Web form"),
+                            ("chat", "Chat"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("from_address", models.CharField(blank=True, default="", max_length=254)),
+                ("to_address", models.CharField(blank=True, default="", max_length=254)),
+                ("subject", models.CharField(blank=True, default="", max_length=300)),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "delivery",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("delivery_error", models.TextField(blank=True, default="")),
+                ("esp_message_id", models.CharField(blank=True, default="", max_length=200)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['customer', '-created_at'], name='ticket_customer_created'),
+            model_name="ticket",
+            index=models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('delivery', 'pending')), fields=['created_at'], name='ticket_message_pending'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("delivery", "pending")),
+                fields=["created_at"],
+                name="ticket_message_pending",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['to_address', 'created_at'], name='ticket_message_to_created'),
+            model_name="message",
+            index=models.Index(fields=["to_address", "created_at"], name="ticket_message_to_created"),
         ),
     ]
