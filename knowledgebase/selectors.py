@@ -79,7 +79,9 @@ def _help_home_build() -> dict:
     categories = list(
         Category.objects.annotate(
             total=Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED))
-        ).filter(total__gt=0)
+        )
+        .filter(total__gt=0)
+        .order_by("position", "name")  # Meta.ordering does not apply to a GROUP BY query
     )
     # 3: the top answers of every category at once, numbered within their category by usefulness.
     ranked = (

@@ -90,6 +90,7 @@ def article_save(
     article.updated_at = now
     if article.is_published and article.published_at is None:
         article.published_at = now
+    _policy_check(article)
     article.full_clean(exclude=["author"])
     try:
         with transaction.atomic():
@@ -104,6 +105,20 @@ def article_save(
     if article.is_published or was_published:
         transaction.on_commit(_cache_version_bump)
     return article
+
+
+def _policy_check(article: Article) -> None:
+    if not (article.policy and article.is_published):
+        return
+    holder = (
+        Article.objects.filter(policy=article.policy, status=Article.Status.PUBLISHED)
+        .exclude(pk=article.pk)
+        .first()
+    )
+    if holder is not None:
+        raise ValidationError(
+            {"policy": [f"“{holder.title}” is already the published {article.get_policy_display()} page."]}
+        )
 
 
 def _transition_check(before: str, after: str) -> None:
