@@ -3,6 +3,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
+from carecrm.celery import app as celery_app
 from tests.factories import TokenFactory
 
 pytest_plugins = ["tests.celery_worker", "tests.browser"]
@@ -29,3 +30,13 @@ def cache_of_its_own(settings):
         alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
         for alias, config in settings.CACHES.items()
     }
+
+
+@pytest.fixture
+def worker_in_process():
+    """Tasks queued on commit run right there, as a worker would run them."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_eager_propagates = False

@@ -15,7 +15,6 @@ from django.core import mail, signing
 from django.db import transaction
 from django.utils import timezone
 
-from carecrm.celery import app as celery_app
 from customers.models import Customer
 from lifecycle.models import Event
 from lifecycle.services import event_dispatch, event_sweep
@@ -41,16 +40,6 @@ def anymail_backend(settings):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     settings.CARECRM = {**settings.CARECRM, "SITE_URL": "https://care.shop.example"}
     mail.outbox = []
-
-
-@pytest.fixture
-def worker_in_process():
-    """Tasks queued on commit run right there, as a worker would run them."""
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_eager_propagates = False
 
 
 @pytest.fixture
