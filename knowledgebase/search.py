@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.contrib.postgres.search import SearchRank, SearchVector, TrigramDistance
 from django.db import connection
-from django.db.models import F, FloatField, QuerySet, Value
+from django.db.models import Count, F, FloatField, QuerySet, Value, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Ln
 
@@ -46,9 +46,6 @@ CORRECTION_CANDIDATES = 20
 # bm25 takes the same proportions per column.
 FTS5_WEIGHTS = (10.0, 4.0, 2.0)
 FTS5_TABLE = "knowledgebase_article_fts"
-# Counting every match of a common word over 100k articles costs more than the page itself; past this
-# the count says "more than".
-COUNT_CAP = 1000
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -63,10 +60,6 @@ class SearchResult:
     corrected_query: str = ""
     search_id: int | None = None
     words: list[str] = field(default_factory=list)
-
-    @property
-    def total_capped(self) -> bool:
-        return self.total >= COUNT_CAP
 
     @property
     def first_number(self) -> int:
@@ -150,9 +143,19 @@ def articles_search(
         articles, total = [], 0
     else:
         matches = _matches(searched, prefix=prefix).exclude(pk__in=list(exclude_ids))
-        total = _count(matches)
         offset = (page - 1) * per_page
-        articles = list(matches.select_related("category")[offset : offset + per_page])
+        # Ranking visits every match anyway, so the same query counts them (COUNT(*) OVER ()). It
+        # carries ids and scores only; the page's few articles are read whole afterwards, rather than
+        # dragging every match's body through the sort.
+        ranked = list(
+            matches.annotate(matched=Window(Count("pk"))).values_list("pk", "matched")[
+                offset : offset + per_page
+            ]
+        )
+        page_ids = [pk for pk, _matched in ranked]
+        total = ranked[0][1] if ranked else (matches.count() if offset else 0)
+        found = Article.objects.select_related("category").in_bulk(page_ids)
+        articles = [found[pk] for pk in page_ids if pk in found]
     result = SearchResult(
         query=text,
         articles=articles,
@@ -186,10 +189,6 @@ def _search_log(*, replaces: int | None, visitor: str, source: str, **fields) ->
     return SearchQuery.objects.create(visitor=visitor, source=source, **fields).pk
 
 
-def _count(matches: QuerySet) -> int:
-    return matches.order_by()[:COUNT_CAP].count()
-
-
 def _matches(words: list[str], *, prefix: bool) -> QuerySet[Article]:
     if connection.vendor == "postgresql":
         return _pg_matches(words, prefix=prefix)
@@ -208,8 +207,7 @@ def _pg_matches(words: list[str], *, prefix: bool) -> QuerySet[Article]:
     return (
         published()
         .filter(search_vector=tsquery)
-        .annotate(relevance=SearchRank(F("search_vector"), tsquery))
-        .annotate(score=F("relevance") * usefulness())
+        .annotate(score=SearchRank(F("search_vector"), tsquery) * usefulness())
         .order_by("-score", "pk")
     )
 
@@ -237,8 +235,7 @@ def _sqlite_matches(words: list[str], *, prefix: bool) -> QuerySet[Article]:
     return (
         published()
         .filter(pk__in=matching_ids)
-        .annotate(relevance=relevance)
-        .annotate(score=F("relevance") * usefulness())
+        .annotate(score=relevance * usefulness())
         .order_by("-score", "pk")
     )
 

@@ -87,7 +87,7 @@ def test_the_query_count_does_not_grow_with_the_articles():
             assert client.get(URL, params).status_code == 200
         return len(ctx.captured_queries)
 
-    # Search: known words, count, the page with categories, the log row.
+    # Search: known words, the page's ids by rank with the count, those articles, the log row.
     few_search = count({"q": "parcel"})
     assert few_search == 4
     # Browse: count, the page with categories.

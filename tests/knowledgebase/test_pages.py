@@ -203,7 +203,8 @@ def test_a_search_page_with_no_answer_says_so_and_keeps_the_question_for_the_con
 
 def test_search_page_queries_do_not_grow_with_the_articles(client):
     help_centre(articles_per_category=3)
-    # 1 known words, 2 count, 3 the page with categories, 4 the log row.
+    # 1 known words, 2 the page's ids by rank with the count, 3 those articles with their categories,
+    # 4 the log row.
     few, _ = queries_of(client, "/help/search/?q=parcels")
     assert few == 4
     help_centre(articles_per_category=30)
