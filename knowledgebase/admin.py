@@ -38,18 +38,7 @@ class ArticleAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "policy", "category"]
     list_select_related = ["category"]
     search_fields = ["title", "summary"]
-    fields = [
-        "title",
-        "summary",
-        "body",
-        "kind",
-        "policy",
-        "status",
-        "category",
-        "tags",
-        "related_skus",
-        "related_categories",
-    ]
+    fields = list(services.ARTICLE_FIELDS)
     inlines = [RevisionInline]
     actions = ["publish", "unpublish"]
 
