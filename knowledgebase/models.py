@@ -151,7 +151,7 @@ class Vote(models.Model):
 
 
 class Term(models.Model):
-    """Every word the published and draft articles use: what a misspelt search word is corrected to."""
+    """Every word published articles use (or once used): what a misspelt search word is corrected to."""
 
     word = models.CharField(max_length=50, unique=True)
 

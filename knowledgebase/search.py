@@ -286,15 +286,22 @@ def articles_index(article_ids: list[int]) -> None:
             + SearchVector("summary", weight="B", config=config)
             + SearchVector("body", weight="C", config=config)
         )
-    rows = list(Article.objects.filter(pk__in=article_ids).values_list("pk", "title", "summary", "body"))
+    rows = list(
+        Article.objects.filter(pk__in=article_ids).values_list("pk", "title", "summary", "body", "status")
+    )
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.executemany(f"DELETE FROM {FTS5_TABLE} WHERE rowid = %s", [(pk,) for pk in article_ids])  # noqa: S608
             cursor.executemany(
                 f"INSERT INTO {FTS5_TABLE} (rowid, title, summary, body) VALUES (%s, %s, %s, %s)",  # noqa: S608
-                rows,
+                [row[:4] for row in rows],
             )
-    terms_add(" ".join(f"{title} {summary} {body}" for _pk, title, summary, body in rows))
+    # Only published words: a correction must not reveal what a draft is about.
+    terms_add(
+        " ".join(
+            f"{title} {summary} {body}" for _pk, title, summary, body, status in rows if status == "published"
+        )
+    )
 
 
 def terms_add(text: str) -> None:

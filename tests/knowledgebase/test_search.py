@@ -101,10 +101,12 @@ def test_the_last_word_is_a_prefix_while_the_customer_is_still_typing():
         assert result.corrected_query == ""
 
 
-def test_drafts_are_never_found():
+def test_drafts_are_never_found_nor_their_words_suggested():
     ArticleFactory(title="Secret sale", body="Coming soon", status=Article.Status.DRAFT)
+    ArticleFactory(title="Zephyrine launch", body="Unreleased", status=Article.Status.DRAFT)
 
     assert search("secret sale").total == 0
+    assert search("zephyrin").corrected_query == ""
 
 
 def test_no_result_is_logged_for_the_knowledge_gaps():
