@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -50,3 +52,14 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     def identity(customer, create, extracted, **kwargs):
         if create and customer.email:
             CustomerIdentity.objects.create(customer=customer, kind="email", value=customer.email)
+
+
+@contextmanager
+def no_progress(*, total: int, desc: str):
+    """A seeder's progress bar that shows nothing."""
+
+    class Bar:
+        def update(self, n: int = 1) -> None:
+            pass
+
+    yield Bar()

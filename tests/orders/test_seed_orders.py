@@ -2,7 +2,6 @@
 events, the customer stats, the alerts and the stages are what the live system would have made of them."""
 
 from collections import Counter
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -18,19 +17,11 @@ from lifecycle.services import stage_for
 from orders import carriers
 from orders import demo as orders_demo
 from orders.models import Order, OrderAlert, Payment, Refund, Return, Shipment, TrackingEvent
+from tests.factories import no_progress
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@contextmanager
-def no_progress(*, total: int, desc: str):
-    class Bar:
-        def update(self, n: int = 1) -> None:
-            pass
-
-    yield Bar()
 
 
 def seed(customers: int) -> str:
