@@ -32,7 +32,7 @@ RUN SECRET_KEY=build-time-placeholder-never-used-at-runtime \
     REDIS_URL=redis://localhost:6379/0 \
     DJANGO_SETTINGS_MODULE=carecrm.settings.production \
     python manage.py collectstatic --noinput --verbosity 0 \
-    && chown carecrm:carecrm /app/var
+    && mkdir -p /app/var/media && chown -R carecrm:carecrm /app/var
 
 USER carecrm
 ENV DJANGO_SETTINGS_MODULE=carecrm.settings.production

@@ -11,6 +11,7 @@ from knowledgebase.api import ArticleViewSet
 from knowledgebase.views import SITEMAPS
 from lifecycle.api import CustomerViewSet
 from orders.api import OrderViewSet, ShipmentViewSet
+from tickets.api import InboundEmailView, TicketViewSet
 
 handler404 = "carecrm.views.page_not_found"
 
@@ -19,10 +20,12 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("orders", OrderViewSet, basename="order")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("kb/articles", ArticleViewSet, basename="kb-article")
+router.register("tickets", TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/inbound-email/", InboundEmailView.as_view(), name="inbound-email"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

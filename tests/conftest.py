@@ -40,3 +40,9 @@ def worker_in_process():
     yield
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_eager_propagates = False
+
+
+@pytest.fixture(autouse=True)
+def media_of_its_own(settings, tmp_path_factory):
+    """Files a test stores (ticket attachments) go to a directory of its own, never the checkout."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

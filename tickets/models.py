@@ -48,6 +48,10 @@ class Ticket(models.Model):
     category = models.CharField(max_length=10, choices=Category.choices, default=Category.OTHER)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # A reply to a ticket resolved long ago opens a new ticket that points back to it.
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -94,6 +98,11 @@ class Message(models.Model):
     to_address = models.CharField(max_length=254, blank=True, default="")
     subject = models.CharField(max_length=300, blank=True, default="")
     text = models.TextField()
+    # The customer's HTML, sanitised on arrival (tickets.mime.html_sanitise); empty for plain text.
+    html = models.TextField(blank=True, default="")
+    # RFC 5322 Message-ID without brackets (null for a note or a call): ours for outbound mail, the
+    # sender's for inbound. The same inbound message delivered twice finds its row here, adding nothing.
+    message_id = models.CharField(max_length=900, unique=True, null=True, blank=True)
     created_at = models.DateTimeField()
     delivery = models.CharField(max_length=10, choices=Delivery.choices, blank=True, default="")
     delivery_error = models.TextField(blank=True, default="")
@@ -115,3 +124,14 @@ class Message(models.Model):
         return (
             f"{self.get_direction_display()} on ticket {self.ticket_id} at {self.created_at:%Y-%m-%d %H:%M}"
         )
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="tickets/%Y/%m/")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+
+    def __str__(self):
+        return self.filename

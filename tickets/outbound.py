@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 
 from knowledgebase.models import Article
 from tickets.models import Message, Ticket
+from tickets.tokens import body_marker, outbound_message_id, reply_address
 
 logger = logging.getLogger(__name__)
 Delivery = Message.Delivery
@@ -52,6 +53,10 @@ def message_record(
         delivery=Delivery.SKIPPED if skip_reason else Delivery.PENDING,
         delivery_error=skip_reason,
     )
+    # Threading: our Message-ID and the marker quoted back in a reply both name the ticket.
+    message.message_id = outbound_message_id(ticket.pk, message.pk)
+    message.text = f"{text}\n\n{body_marker(ticket.pk)}"
+    message.save(update_fields=["message_id", "text"])
     if not skip_reason:
         transaction.on_commit(partial(_enqueue, message.pk))
     return message
@@ -80,7 +85,8 @@ def message_send(*, message_id: int, now: datetime) -> str:
         body=message.text,
         from_email=message.from_address or settings.DEFAULT_FROM_EMAIL,
         to=[message.to_address],
-        headers={"Auto-Submitted": "auto-replied"} if message.kind == Message.Kind.AUTO_REPLY else {},
+        reply_to=[reply_address(message.ticket_id)],
+        headers=_thread_headers(message),
     )
     try:
         email.send()
@@ -92,6 +98,22 @@ def message_send(*, message_id: int, now: datetime) -> str:
     return _finish(
         message, Delivery.SENT, esp_message_id="" if esp_id is None else str(esp_id)[:200], sent_at=now
     )
+
+
+def _thread_headers(message: Message) -> dict[str, str]:
+    headers = {"Message-ID": f"<{message.message_id}>", "X-CareCRM-Ticket": message.ticket.reference or ""}
+    earlier = list(
+        Message.objects.filter(ticket_id=message.ticket_id, pk__lt=message.pk, message_id__isnull=False)
+        .order_by("-pk")
+        .values_list("message_id", flat=True)[:10]
+    )
+    if earlier:
+        headers["In-Reply-To"] = f"<{earlier[0]}>"
+        headers["References"] = " ".join(f"<{message_id}>" for message_id in reversed(earlier))
+    if message.kind == Message.Kind.AUTO_REPLY:
+        # RFC 3834: an automatic answer, which other robots must not answer in turn.
+        headers["Auto-Submitted"] = "auto-replied"
+    return headers
 
 
 def _finish(message: Message, delivery: str, **fields) -> str:

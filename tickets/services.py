@@ -71,6 +71,8 @@ def ticket_open(
     name: str = "",
     order_number: str = "",
     visitor: str = "",
+    follow_up_of: Ticket | None = None,
+    message_fields: dict | None = None,
     now: datetime | None = None,
 ) -> Opened:
     """Open a ticket from a customer's first message. Validates first, then writes everything in one
@@ -99,6 +101,7 @@ def ticket_open(
             order=order,
             channel=channel,
             subject=subject,
+            follow_up_of=follow_up_of,
             created_at=now,
             updated_at=now,
             first_response_due_at=now + FIRST_RESPONSE_WITHIN,
@@ -112,10 +115,11 @@ def ticket_open(
             ticket=ticket,
             direction=Message.Direction.INBOUND,
             channel=channel,
-            from_address=customer.email,
+            from_address=normalize_email(email) or customer.email,
             subject=subject,
             text=body,
             created_at=now,
+            **(message_fields or {}),
         )
         event_record(
             customer=customer,
@@ -153,3 +157,33 @@ def _auto_reply_record(*, ticket: Ticket, now: datetime) -> Message | None:
         skip_reason=skip,
         now=now,
     )
+
+
+def message_receive(
+    *,
+    ticket: Ticket,
+    channel: str,
+    from_address: str,
+    subject: str,
+    text: str,
+    now: datetime,
+    html: str = "",
+    message_id: str | None = None,
+) -> Message:
+    """The customer wrote again on an open ticket: keep the message; a ticket waiting on them is theirs
+    to answer no more, so it opens again."""
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            direction=Message.Direction.INBOUND,
+            channel=channel,
+            from_address=from_address,
+            subject=subject[:300],
+            text=text,
+            html=html,
+            message_id=message_id,
+            created_at=now,
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+        Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.PENDING).update(status=Ticket.Status.OPEN)
+    return message

@@ -123,6 +123,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# Uploaded and received files (ticket attachments). In production: a volume, or a storage backend in
+# STORAGES["default"].
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))).resolve()
+MEDIA_URL = "/media/"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -132,6 +136,8 @@ STORAGES = {
 
 # A store's bulk push is many small requests, not one large one; anything larger is refused with 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+# A raw email posted to /api/v1/inbound-email/: 25 MB of attachments, base64-encoded, with room to spare.
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=36 * 1024 * 1024)
 
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -276,6 +282,9 @@ CARECRM = {
     # A service email about something older than this is not sent: a backfill of last year's shipments
     # must not tell customers their parcels are on the way.
     "ORDER_UPDATE_MAX_AGE_HOURS": env.int("CARECRM_ORDER_UPDATE_MAX_AGE_HOURS", default=72),
+    # Tickets: the domain of our reply-to addresses (reply+<token>@…) and outbound Message-IDs. Inbound
+    # mail to that domain must reach the inbound endpoint (an ESP's inbound route, or ingest_email).
+    "MAIL_DOMAIN": env.str("CARECRM_MAIL_DOMAIN", default="care.localhost"),
     # Knowledge base: PostgreSQL's text search configuration (language) for stemming and stop words.
     "KB_SEARCH_CONFIG": env.str("CARECRM_KB_SEARCH_CONFIG", default="english"),
     # A search or suggestion that no ticket from the same visitor follows within this long answered them.
