@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from carecrm.admin import ReadOnlyAdmin, ReadOnlyInline
-from tickets.models import Message, Ticket
+from tickets.models import BusinessCalendar, Holiday, Message, SlaPolicy, Ticket
 
 
 class MessageInline(ReadOnlyInline):
@@ -19,3 +19,20 @@ class TicketAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "subject", "customer__email"]
     raw_id_fields = ["customer", "order"]
     inlines = [MessageInline]
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone"]
+    inlines = [HolidayInline]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["priority", "calendar", "first_response_minutes", "resolution_minutes"]
+    list_select_related = ["calendar"]

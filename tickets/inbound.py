@@ -93,32 +93,14 @@ def _file(parsed: ParsedEmail, *, now: datetime) -> Ingested:
     ticket = _thread_ticket(parsed)
     body = parsed.text.strip() or "(The message had no text.)"
     subject = parsed.subject or "(no subject)"
-    if ticket is not None and ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
-        if ticket.resolved_at and now - ticket.resolved_at <= REOPEN_WITHIN:
-            Ticket.objects.filter(pk=ticket.pk).update(
-                status=Ticket.Status.OPEN, resolved_at=None, updated_at=now
-            )
-            ticket.refresh_from_db()
-        else:
-            opened = services.ticket_open(
-                channel=Ticket.Channel.EMAIL,
-                email=parsed.from_address,
-                name=parsed.from_name,
-                subject=subject,
-                body=body,
-                follow_up_of=ticket,
-                message_fields=_message_fields(parsed),
-                now=now,
-            )
-            _attachments_save(opened.message, parsed)
-            return Ingested(ticket=opened.ticket, message=opened.message, created=True)
-    if ticket is None:
+    if ticket is None or not _reopens(ticket, now):
         opened = services.ticket_open(
             channel=Ticket.Channel.EMAIL,
             email=parsed.from_address,
             name=parsed.from_name,
             subject=subject,
             body=body,
+            follow_up_of=ticket,
             message_fields=_message_fields(parsed),
             now=now,
         )
@@ -135,6 +117,16 @@ def _file(parsed: ParsedEmail, *, now: datetime) -> Ingested:
     )
     _attachments_save(message, parsed)
     return Ingested(ticket=ticket, message=message, created=True)
+
+
+def _reopens(ticket: Ticket, now: datetime) -> bool:
+    """Whether a reply still belongs on this ticket: anything not resolved or closed, and a ticket
+    resolved within REOPEN_WITHIN (the reply reopens it). Otherwise it opens a follow-up."""
+    if ticket.status == Ticket.Status.CLOSED:
+        return False
+    if ticket.status == Ticket.Status.RESOLVED:
+        return ticket.resolved_at is not None and now - ticket.resolved_at <= REOPEN_WITHIN
+    return True
 
 
 def _message_fields(parsed: ParsedEmail) -> dict:

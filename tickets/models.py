@@ -6,6 +6,51 @@ from customers.models import Customer
 from orders.models import Order
 
 
+def default_weekly_hours() -> dict:
+    return {str(day): [["09:00", "17:00"]] for day in range(5)}
+
+
+class BusinessCalendar(models.Model):
+    """Opening hours in a time zone, and the days the team is off: what SLA clocks count."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA name, such as Europe/Berlin.")
+    # {"0": [["09:00", "17:00"]], ...}: Monday=0 .. Sunday=6, one or more spans a day.
+    weekly_hours = models.JSONField(default=default_weekly_hours)
+
+    def __str__(self):
+        return self.name
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    day = models.DateField()
+    name = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "day"], name="ticket_holiday_one_per_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.name}"
+
+
+class SlaPolicy(models.Model):
+    """Targets per priority, in business minutes of its calendar."""
+
+    priority = models.CharField(max_length=10, unique=True)
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="policies")
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self):
+        return f"{self.priority}: first response {self.first_response_minutes} min"
+
+
 class Ticket(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -53,14 +98,26 @@ class Ticket(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
     )
     first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # While the ticket waits on the customer its SLA clocks stand still; this says since when.
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # For reporting: business minutes to the first answer and to resolution, pauses excluded.
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             # The customer's own requests and the customer view: a customer's tickets, newest first.
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
+            # The SLA check: unanswered tickets by first-response due time.
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=Q(first_responded_at__isnull=True, sla_paused_at__isnull=True),
+                name="ticket_first_response_open",
+            ),
         ]
 
     def __str__(self):
@@ -135,3 +192,29 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class SlaAlert(models.Model):
+    """A ticket near or past one of its SLA targets: recorded once per ticket, target and stage."""
+
+    class Target(models.TextChoices):
+        FIRST_RESPONSE = "first_response", "First response"
+        RESOLUTION = "resolution", "Resolution"
+
+    class Stage(models.TextChoices):
+        WARNING = "warning", "Due soon"
+        BREACHED = "breached", "Breached"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_alerts")
+    target = models.CharField(max_length=20, choices=Target.choices)
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    due_at = models.DateTimeField()
+    raised_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "stage"], name="ticket_sla_alert_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.target} {self.stage}"

@@ -17,12 +17,10 @@ from knowledgebase.search import articles_search
 from knowledgebase.services import searches_escalate
 from lifecycle.services import customer_upsert, event_record
 from orders.models import Order
-from tickets import outbound
+from tickets import outbound, sla
 from tickets.models import Message, Ticket
 
 REFERENCE_PREFIX = "CR-"
-# The default first-response target: one day (business hours come with the SLA calendar).
-FIRST_RESPONSE_WITHIN = timedelta(days=1)
 AUTO_REPLY_ARTICLES = 3
 # At most this many acknowledgements to one address an hour: a loop or a flood gets silence.
 AUTO_REPLIES_PER_HOUR = 3
@@ -104,10 +102,10 @@ def ticket_open(
             follow_up_of=follow_up_of,
             created_at=now,
             updated_at=now,
-            first_response_due_at=now + FIRST_RESPONSE_WITHIN,
         )
         ticket.reference = reference_for(ticket.pk)
-        ticket.save(update_fields=["reference"])
+        sla.sla_targets_set(ticket=ticket, start=now)
+        ticket.save(update_fields=["reference", "first_response_due_at", "resolution_due_at"])
         if order_number and order is None:
             # Not this customer's order (or no such order): kept in the message, linked to nothing.
             body = f"{body}\n\n(Order number given: {order_number})"
@@ -170,8 +168,8 @@ def message_receive(
     html: str = "",
     message_id: str | None = None,
 ) -> Message:
-    """The customer wrote again on an open ticket: keep the message; a ticket waiting on them is theirs
-    to answer no more, so it opens again."""
+    """The customer wrote again: keep the message; a ticket waiting on them, or resolved a few days
+    ago, is open again."""
     with transaction.atomic():
         message = Message.objects.create(
             ticket=ticket,
@@ -185,5 +183,54 @@ def message_receive(
             created_at=now,
         )
         Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
-        Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.PENDING).update(status=Ticket.Status.OPEN)
+        if ticket.status in (Ticket.Status.PENDING, Ticket.Status.RESOLVED):
+            ticket_status_set(ticket=ticket, status=Ticket.Status.OPEN, now=now)
     return message
+
+
+# --- Status -----------------------------------------------------------------------------------------
+
+Status = Ticket.Status
+TRANSITIONS = {
+    Status.NEW: {Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED},
+    Status.OPEN: {Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED},
+    Status.PENDING: {Status.OPEN, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED},
+    Status.ON_HOLD: {Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED},
+    # Reopened by the customer's reply (or an agent) within the reopening window.
+    Status.RESOLVED: {Status.OPEN, Status.CLOSED},
+    # Closed is final: a later reply opens a follow-up ticket.
+    Status.CLOSED: set(),
+}
+
+
+def ticket_status_set(*, ticket: Ticket, status: str, now: datetime, actor: str = "") -> Ticket:
+    """Move a ticket to `status` if the map allows it, keeping its SLA clocks: waiting on the customer
+    pauses them, their answer resumes them; resolving records the resolution time and `ticket_resolved`.
+    Raises ValidationError for a move the map does not allow."""
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if status == locked.status:
+            return locked
+        if status not in TRANSITIONS[locked.status]:
+            raise ValidationError({"status": [f"A ticket cannot go from {locked.status} to {status}."]})
+        if status == Status.PENDING:
+            sla.sla_pause(ticket=locked, now=now)
+        elif locked.status == Status.PENDING:
+            sla.sla_resume(ticket=locked, now=now)
+        if status == Status.RESOLVED:
+            locked.resolved_at = now
+            locked.resolution_minutes = sla.business_minutes(ticket=locked, start=locked.created_at, end=now)
+            event_record(
+                customer=locked.customer,
+                kind="ticket_resolved",
+                occurred_at=now,
+                summary=f"{locked.reference} resolved: {locked.subject}"[:300],
+                data={"ticket": locked.pk, "reference": locked.reference, "by": actor},
+            )
+        elif locked.status == Status.RESOLVED:
+            locked.resolved_at = None
+        locked.status = status
+        locked.updated_at = now
+        locked.save()
+    ticket.refresh_from_db()
+    return ticket
