@@ -1,9 +1,13 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from customers.models import Customer
 from orders.models import Order
+from tickets.calendar import parse_weekly
 
 
 def default_weekly_hours() -> dict:
@@ -20,6 +24,20 @@ class BusinessCalendar(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValidationError({"time_zone": f"{self.time_zone} is not a known time zone."}) from error
+        try:
+            weekly = parse_weekly(self.weekly_hours)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(
+                {"weekly_hours": f'Write hours as {{"0": [["09:00", "17:00"]]}} (0 is Monday): {error}'}
+            ) from error
+        if not any(weekly.values()):
+            raise ValidationError({"weekly_hours": "A calendar needs opening hours on at least one day."})
 
 
 class Holiday(models.Model):

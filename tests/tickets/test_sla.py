@@ -150,3 +150,21 @@ def test_the_sla_check_warns_before_and_records_the_breach_once(support_hours):
         (ticket.pk, "first_response", "warning"),
     ]
     assert timedelta(0) < ticket.resolution_due_at - ticket.first_response_due_at
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"weekly_hours": {"0": [["17:00", "09:00"]]}}, "weekly_hours"),
+        ({"weekly_hours": {"monday": "9-5"}}, "weekly_hours"),
+        ({"weekly_hours": {}}, "weekly_hours"),
+    ],
+)
+def test_a_calendar_that_cannot_be_counted_is_refused_when_saved_in_the_admin(db, fields, field):
+    calendar = BusinessCalendar(name="Broken", **fields)
+
+    with pytest.raises(ValidationError) as refused:
+        calendar.full_clean()
+
+    assert field in refused.value.message_dict
