@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from carecrm.admin import ReadOnlyAdmin, ReadOnlyInline
-from tickets.models import BusinessCalendar, Holiday, Message, SlaPolicy, Ticket
+from tickets.models import BusinessCalendar, Holiday, Message, Rule, SlaPolicy, Team, TeamMember, Ticket
 
 
 class MessageInline(ReadOnlyInline):
@@ -36,3 +36,22 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = ["priority", "calendar", "first_response_minutes", "resolution_minutes"]
     list_select_related = ["calendar"]
+
+
+class TeamMemberInline(admin.TabularInline):
+    model = TeamMember
+    extra = 1
+    raw_id_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "categories", "assignment"]
+    inlines = [TeamMemberInline]
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "is_active", "set_priority", "set_team"]
+    list_editable = ["position", "is_active"]
+    list_select_related = ["set_team"]

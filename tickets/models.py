@@ -69,6 +69,38 @@ class SlaPolicy(models.Model):
         return f"{self.priority}: first response {self.first_response_minutes} min"
 
 
+class Team(models.Model):
+    class Assignment(models.TextChoices):
+        ROUND_ROBIN = "round_robin", "Round robin"
+        LEAST_LOADED = "least_loaded", "Least loaded"
+
+    name = models.CharField(max_length=100, unique=True)
+    # Ticket categories this team takes by default.
+    categories = models.JSONField(default=list, blank=True)
+    assignment = models.CharField(max_length=20, choices=Assignment.choices, default=Assignment.ROUND_ROBIN)
+    # Round robin: whom the last ticket went to.
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self):
+        return self.name
+
+
+class TeamMember(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    is_available = models.BooleanField(default=True, help_text="Takes new tickets (off when away).")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="ticket_team_member_once")]
+
+    def __str__(self):
+        return f"{self.user} in {self.team}"
+
+
 class Ticket(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -109,6 +141,15 @@ class Ticket(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     category = models.CharField(max_length=10, choices=Category.choices, default=Category.OTHER)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    tags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     # A reply to a ticket resolved long ago opens a new ticket that points back to it.
@@ -140,6 +181,34 @@ class Ticket(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.subject}"
+
+
+class Rule(models.Model):
+    """When every condition that is set holds for a new ticket, the actions apply. Rules run in
+    position order; a later rule's priority or team wins."""
+
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    # Conditions: empty means "any".
+    channels = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(default=list, blank=True, help_text="Ticket categories, such as payment.")
+    keywords = models.JSONField(default=list, blank=True, help_text="Any of these in the subject or text.")
+    customer_stages = models.JSONField(default=list, blank=True)
+    customer_min_spent = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    order_payment_problem = models.BooleanField(
+        default=False, help_text="Only when the linked order has an open payment alert."
+    )
+    # Actions.
+    set_priority = models.CharField(max_length=10, choices=Ticket.Priority.choices, blank=True, default="")
+    set_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    add_tags = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
 
 
 class Message(models.Model):

@@ -17,7 +17,7 @@ from knowledgebase.search import articles_search
 from knowledgebase.services import searches_escalate
 from lifecycle.services import customer_upsert, event_record
 from orders.models import Order
-from tickets import outbound, sla
+from tickets import outbound, routing, sla
 from tickets.models import Message, Ticket
 
 REFERENCE_PREFIX = "CR-"
@@ -94,7 +94,7 @@ def ticket_open(
             if order_number
             else None
         )
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             customer=customer,
             order=order,
             channel=channel,
@@ -103,9 +103,11 @@ def ticket_open(
             created_at=now,
             updated_at=now,
         )
-        ticket.reference = reference_for(ticket.pk)
+        routing.ticket_route(ticket=ticket, text=body)
         sla.sla_targets_set(ticket=ticket, start=now)
-        ticket.save(update_fields=["reference", "first_response_due_at", "resolution_due_at"])
+        ticket.save()
+        ticket.reference = reference_for(ticket.pk)
+        ticket.save(update_fields=["reference"])
         if order_number and order is None:
             # Not this customer's order (or no such order): kept in the message, linked to nothing.
             body = f"{body}\n\n(Order number given: {order_number})"
