@@ -1,7 +1,6 @@
 """GET /api/v1/kb/articles/ and /api/v1/kb/articles/{id}/: the published help centre for a store's own
 pages or app. Published articles are public, so no token is needed; the anonymous throttle applies."""
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
@@ -9,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from carecrm.links import site_url
 from knowledgebase.models import Article, Category, SearchQuery
 from knowledgebase.search import articles_most_useful, articles_search
 
@@ -44,7 +44,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, article: Article) -> str:
-        return settings.CARECRM["SITE_URL"].rstrip("/") + article.get_absolute_url()
+        return site_url(article.get_absolute_url())
 
 
 class ArticleViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,7 +1,6 @@
 """The public help centre under /help/: the most useful answers first, search, articles with "was this
 helpful?", and on every page a way to a person (/contact/, with the question carried over)."""
 
-from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from carecrm import ratelimit
+from carecrm.links import site_url
 from knowledgebase import selectors, services
 from knowledgebase.models import Article, Category, SearchQuery
 from knowledgebase.search import articles_search, published
@@ -24,10 +24,6 @@ def _page_number(request) -> int:
     return int(value) if value.isdigit() and len(value) < 6 else 1
 
 
-def _site_url() -> str:
-    return settings.CARECRM["SITE_URL"].rstrip("/")
-
-
 # --- Pages ------------------------------------------------------------------------------------------
 
 
@@ -36,7 +32,7 @@ def home(request):
     return render(
         request,
         "knowledgebase/home.html",
-        {**selectors.help_home(), "canonical": _site_url() + reverse("help:home")},
+        {**selectors.help_home(), "canonical": site_url(reverse("help:home"))},
     )
 
 
@@ -45,7 +41,7 @@ def category(request, slug: str):
     page = selectors.category_page(slug)
     if page is None:
         raise Http404("No such category.")
-    canonical = _site_url() + reverse("help:category", kwargs={"slug": slug})
+    canonical = site_url(reverse("help:category", kwargs={"slug": slug}))
     return render(request, "knowledgebase/category.html", {**page, "canonical": canonical})
 
 
@@ -66,7 +62,7 @@ def article(request, article_id: int, slug: str):
     response = render(
         request,
         "knowledgebase/article.html",
-        {"article": page, "canonical": _site_url() + page.url, "voted": request.GET.get("voted")},
+        {"article": page, "canonical": site_url(page.url), "voted": request.GET.get("voted")},
     )
     return visitor_remember(request, response)
 

@@ -26,6 +26,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
+from carecrm.links import site_url
 from customers.models import Customer
 from lifecycle.models import Event
 from orders import carriers
@@ -213,10 +214,6 @@ def notifications_sweep(*, now: datetime, limit: int = 200) -> str:
 
 
 # --- Rendering --------------------------------------------------------------------------------------
-
-
-def site_url(path: str) -> str:
-    return settings.CARECRM["SITE_URL"].rstrip("/") + path
 
 
 def track_url(order: Order) -> str:

@@ -8,7 +8,6 @@ client's own unsubscribe button (List-Unsubscribe-Post, RFC 8058). A plain GET c
 because mail scanners and link previews open every link in a message.
 """
 
-from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import render
@@ -18,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from carecrm import clock
+from carecrm.links import site_url
 from customers.models import Customer
 from lifecycle.services import customer_order_updates_opt_out
 
@@ -32,8 +32,7 @@ def optout_token(customer: Customer) -> str:
 
 
 def optout_url(customer: Customer) -> str:
-    path_ = reverse("order_updates:off", kwargs={"token": optout_token(customer)})
-    return settings.CARECRM["SITE_URL"].rstrip("/") + path_
+    return site_url(reverse("order_updates:off", kwargs={"token": optout_token(customer)}))
 
 
 def _customer_for(token: str) -> Customer:

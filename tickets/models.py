@@ -211,6 +211,23 @@ class Rule(models.Model):
         return self.name
 
 
+class Macro(models.Model):
+    """A canned reply. Placeholders: {{ customer_name }}, {{ ticket_reference }}, {{ order_number }},
+    {{ tracking_link }}, {{ agent_name }}; anything else in braces is left as written."""
+
+    name = models.CharField(max_length=100, unique=True)
+    text = models.TextField()
+    # Applied with the reply: the status to move the ticket to ("" keeps the agent's choice).
+    set_status = models.CharField(max_length=10, choices=Ticket.Status.choices, blank=True, default="")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
 class Message(models.Model):
     class Direction(models.TextChoices):
         INBOUND = "inbound", "From the customer"

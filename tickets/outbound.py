@@ -12,6 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from carecrm.links import site_url
 from knowledgebase.models import Article
 from tickets.models import Message, Ticket
 from tickets.tokens import body_marker, outbound_message_id, reply_address
@@ -19,10 +20,6 @@ from tickets.tokens import body_marker, outbound_message_id, reply_address
 logger = logging.getLogger(__name__)
 Delivery = Message.Delivery
 SWEEP_GRACE = timedelta(minutes=1)
-
-
-def site_url(path: str) -> str:
-    return settings.CARECRM["SITE_URL"].rstrip("/") + path
 
 
 def auto_reply_text(*, ticket: Ticket, articles: list[Article]) -> str:
