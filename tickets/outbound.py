@@ -35,12 +35,21 @@ def auto_reply_text(*, ticket: Ticket, articles: list[Article]) -> str:
 
 
 def message_record(
-    *, ticket: Ticket, kind: str, subject: str, text: str, to: str, now: datetime, skip_reason: str = ""
+    *,
+    ticket: Ticket,
+    kind: str,
+    subject: str,
+    text: str,
+    to: str,
+    now: datetime,
+    skip_reason: str = "",
+    author=None,
 ) -> Message:
     message = Message.objects.create(
         ticket=ticket,
         direction=Message.Direction.OUTBOUND,
         kind=kind,
+        author=author,
         channel=Ticket.Channel.EMAIL,
         from_address=settings.DEFAULT_FROM_EMAIL,
         to_address=to,
@@ -85,6 +94,9 @@ def message_send(*, message_id: int, now: datetime) -> str:
         reply_to=[reply_address(message.ticket_id)],
         headers=_thread_headers(message),
     )
+    for attachment in message.attachments.all():
+        with attachment.file.open("rb") as content:
+            email.attach(attachment.filename, content.read(), attachment.content_type)
     try:
         email.send()
     except Exception as exc:

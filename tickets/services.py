@@ -3,13 +3,16 @@ linked only when it is that customer's, the first message kept as sent, the `tic
 for email and the web form an acknowledgement carrying the reference and the best answers the knowledge
 base has."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from carecrm import clock
+from carecrm.links import site_url
 from customers.models import Customer, CustomerIdentity
 from customers.services import normalize_email
 from knowledgebase.models import SearchQuery
@@ -17,8 +20,9 @@ from knowledgebase.search import articles_search
 from knowledgebase.services import searches_escalate
 from lifecycle.services import customer_upsert, event_record
 from orders.models import Order
+from orders.notifications import track_url
 from tickets import outbound, routing, sla
-from tickets.models import Message, Ticket
+from tickets.models import Attachment, Message, Ticket
 
 REFERENCE_PREFIX = "CR-"
 AUTO_REPLY_ARTICLES = 3
@@ -234,5 +238,111 @@ def ticket_status_set(*, ticket: Ticket, status: str, now: datetime, actor: str 
         locked.status = status
         locked.updated_at = now
         locked.save()
+    ticket.refresh_from_db()
+    return ticket
+
+
+# --- Agents answering -------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def macro_render(*, text: str, ticket: Ticket, agent) -> str:
+    """A macro's text for this ticket. Only the named placeholders are filled, from plain values:
+    whoever edits a macro cannot reach anything else."""
+    order = ticket.order
+    values = {
+        "customer_name": ticket.customer.first_name or "there",
+        "ticket_reference": ticket.reference or "",
+        "order_number": order.number if order else "",
+        "tracking_link": track_url(order) if order else site_url("/track/"),
+        "agent_name": (agent.get_full_name() or agent.get_username()) if agent else "",
+    }
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    author,
+    text: str,
+    status: str = Ticket.Status.PENDING,
+    attachments: list[tuple[str, str, bytes]] = (),
+    now: datetime | None = None,
+) -> Message:
+    """An agent's answer, emailed to the customer threaded on the ticket. The first one records the
+    first response (and its business minutes); the ticket then moves to `status` (pending: waiting on
+    the customer, by default)."""
+    now = now or clock.now()
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ["Write the answer first."]})
+    if status not in TRANSITIONS.get(ticket.status, set()) | {ticket.status}:
+        raise ValidationError({"status": [f"A {ticket.status} ticket cannot become {status}."]})
+    with transaction.atomic():
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("customer", "order")
+            .get(pk=ticket.pk)
+        )
+        message = outbound.message_record(
+            ticket=locked,
+            kind=Message.Kind.MESSAGE,
+            subject=f"Re: [{locked.reference}] {locked.subject}"[:300],
+            text=text,
+            to=locked.customer.email,
+            now=now,
+            author=author,
+            skip_reason="" if locked.customer.email else "The customer has no email address.",
+        )
+        for filename, content_type, content in attachments:
+            Attachment.objects.create(
+                message=message,
+                file=ContentFile(content, name=filename),
+                filename=filename[:200],
+                content_type=content_type[:100],
+                size=len(content),
+            )
+        if locked.first_responded_at is None:
+            locked.first_responded_at = now
+            locked.first_response_minutes = sla.business_minutes(
+                ticket=locked, start=locked.created_at, end=now
+            )
+        locked.updated_at = now
+        locked.save(update_fields=["first_responded_at", "first_response_minutes", "updated_at"])
+        event_record(
+            customer=locked.customer,
+            kind="ticket_replied",
+            occurred_at=now,
+            summary=f"{locked.reference} answered by {author.get_username() if author else 'us'}"[:300],
+            data={"ticket": locked.pk, "reference": locked.reference, "message": message.pk},
+        )
+        if status != locked.status:
+            ticket_status_set(
+                ticket=locked, status=status, now=now, actor=author.get_username() if author else ""
+            )
+    ticket.refresh_from_db()
+    return message
+
+
+def ticket_note(*, ticket: Ticket, author, text: str, now: datetime | None = None) -> Message:
+    """An internal note: for the team, never sent."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ["Write the note first."]})
+    now = now or clock.now()
+    return Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.NOTE,
+        channel=ticket.channel,
+        author=author,
+        text=text,
+        created_at=now,
+    )
+
+
+def ticket_assign(*, ticket: Ticket, agent, now: datetime | None = None) -> Ticket:
+    """Give the ticket to `agent` (None: back to the team's unassigned queue)."""
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent, updated_at=now or clock.now())
     ticket.refresh_from_db()
     return ticket
