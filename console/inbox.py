@@ -2,6 +2,7 @@
 page with the conversation, the reply box with macros, notes and the customer beside it. Replies and
 notes post through htmx and swap the conversation in place; without JavaScript they post and redirect."""
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -87,6 +88,7 @@ def _ticket_context(request, ticket_id: int) -> dict:
         "reply_statuses": REPLY_STATUSES,
         "statuses": Ticket.Status.choices,
         "now": clock.now(),
+        "currency": settings.CARECRM["CURRENCY"],
     }
 
 
