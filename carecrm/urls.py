@@ -12,6 +12,7 @@ from knowledgebase.views import SITEMAPS
 from lifecycle.api import CustomerViewSet
 from orders.api import OrderViewSet, ShipmentViewSet
 from tickets.api import InboundEmailView, TicketViewSet
+from tickets.views import csat
 
 handler404 = "carecrm.views.page_not_found"
 
@@ -36,6 +37,7 @@ urlpatterns = [
     path("track/", include("orders.urls")),
     path("help/", include("knowledgebase.urls")),
     path("contact/", include("tickets.urls")),
+    path("csat/<str:token>/", csat, name="csat"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
 ]

@@ -237,6 +237,7 @@ class Message(models.Model):
     class Kind(models.TextChoices):
         MESSAGE = "message", "Message"
         AUTO_REPLY = "auto_reply", "Automatic acknowledgement"
+        CSAT_REQUEST = "csat_request", "Satisfaction survey"
 
     class Delivery(models.TextChoices):
         """Outbound email only: recorded pending, claimed once (sending), then sent or failed."""
@@ -322,3 +323,25 @@ class SlaAlert(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.target} {self.stage}"
+
+
+class CsatRating(models.Model):
+    """How the customer rated the help on a resolved ticket, 1 (bad) to 5 (great); rating again
+    changes it."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="csat")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(max_length=2000, blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "CSAT rating"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="ticket_csat_rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rating}/5 on {self.ticket_id}"

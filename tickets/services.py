@@ -21,7 +21,7 @@ from knowledgebase.services import searches_escalate
 from lifecycle.services import customer_upsert, event_record
 from orders.models import Order
 from orders.notifications import track_url
-from tickets import outbound, routing, sla
+from tickets import csat, outbound, routing, sla
 from tickets.models import Attachment, Message, Ticket
 
 REFERENCE_PREFIX = "CR-"
@@ -233,6 +233,7 @@ def ticket_status_set(*, ticket: Ticket, status: str, now: datetime, actor: str 
                 summary=f"{locked.reference} resolved: {locked.subject}"[:300],
                 data={"ticket": locked.pk, "reference": locked.reference, "by": actor},
             )
+            csat.csat_request_record(ticket=locked, now=now)
         elif locked.status == Status.RESOLVED:
             locked.resolved_at = None
         locked.status = status

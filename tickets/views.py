@@ -6,11 +6,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carecrm import ratelimit
+from carecrm import clock, ratelimit
 from knowledgebase.models import SearchQuery
 from knowledgebase.search import articles_search, query_clean
 from knowledgebase.visitor import visitor_id, visitor_remember
 from tickets import services
+from tickets.csat import RATINGS, csat_record, csat_ticket_id
 from tickets.forms import ContactForm
 from tickets.models import Ticket
 
@@ -91,3 +92,22 @@ def _suggest(request, question: str):
         visitor=visitor_id(request),
         replaces=int(search_id) if search_id.isdigit() and len(search_id) < 12 else None,
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def csat(request, token: str):
+    """The rating page behind the survey links: the chosen rating and a comment, recorded on sending."""
+    ticket_id = csat_ticket_id(token)
+    ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first() if ticket_id else None
+    if ticket is None:
+        return render(request, "tickets/csat.html", {"expired": True}, status=404)
+    rating_text = request.POST.get("rating") or request.GET.get("rating", "")
+    rating = int(rating_text) if rating_text in {"1", "2", "3", "4", "5"} else None
+    context = {"ticket": ticket, "ratings": RATINGS.items(), "rating": rating}
+    if request.method == "POST":
+        if rating is None:
+            return render(request, "tickets/csat.html", {**context, "error": "Choose a rating."}, status=400)
+        csat_record(ticket=ticket, rating=rating, comment=request.POST.get("comment", ""), now=clock.now())
+        return render(request, "tickets/csat.html", {**context, "thanks": True})
+    return render(request, "tickets/csat.html", context)
