@@ -38,6 +38,7 @@ urlpatterns = [
     path("help/", include("knowledgebase.urls")),
     path("contact/", include("tickets.urls")),
     path("csat/<str:token>/", csat, name="csat"),
+    path("requests/", include("tickets.portal")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
 ]

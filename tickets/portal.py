@@ -1,0 +1,154 @@
+"""/requests/: customers follow their own requests and answer them, signed in by a link we email them.
+
+The sign-in form answers the same whatever the address, so it cannot tell anyone who writes to us; the
+link is signed, carries the customer and expires after an hour; the session then holds the customer
+for a day. Notes and anything internal never show here."""
+
+import logging
+
+from django import forms
+from django.core import signing
+from django.core.mail import send_mail
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from carecrm import clock, ratelimit
+from carecrm.links import site_url
+from customers.models import Customer, CustomerIdentity
+from customers.services import normalize_email
+from tickets import services
+from tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
+SALT = "tickets.requests-signin"
+LINK_MAX_AGE = 60 * 60
+SESSION_KEY = "requests_customer"
+SESSION_AGE = 60 * 60 * 24
+# (attempts, seconds) per client address and per email address.
+SIGNIN_LIMIT = (5, 3600)
+SHOWN = (Message.Direction.INBOUND, Message.Direction.OUTBOUND)
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label="Add to your request", max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+def signin_link(customer: Customer) -> str:
+    token = signing.dumps(customer.pk, salt=SALT, compress=True)
+    return site_url(reverse("requests:signin", kwargs={"token": token}))
+
+
+def _customer(request) -> Customer | None:
+    customer_id = request.session.get(SESSION_KEY)
+    return Customer.objects.filter(pk=customer_id, merged_into__isnull=True).first() if customer_id else None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def start(request):
+    if _customer(request) is not None:
+        return redirect("requests:list")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = normalize_email(form.cleaned_data["email"])
+        allowed = ratelimit.hit(
+            f"requests:ip:{ratelimit.client_ip(request)}", *SIGNIN_LIMIT
+        ) and ratelimit.hit(f"requests:email:{email}", *SIGNIN_LIMIT)
+        if allowed:
+            _send_link(email)
+        # The same answer whether or not we know the address.
+        return render(request, "tickets/requests_sent.html", {"email": email})
+    return render(request, "tickets/requests_start.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _send_link(email: str) -> None:
+    identity = CustomerIdentity.objects.select_related("customer").filter(kind="email", value=email).first()
+    if identity is None:
+        return
+    customer = identity.customer
+    while customer.merged_into_id:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    body = render_to_string(
+        "tickets/email/requests_signin.txt", {"customer": customer, "link": signin_link(customer)}
+    )
+    try:
+        send_mail("Your requests: sign-in link", body, None, [email])
+    except Exception:
+        logger.exception("Sign-in link to customer %s not sent", customer.pk)
+
+
+@never_cache
+@require_GET
+def signin(request, token: str):
+    try:
+        customer_id = signing.loads(token, salt=SALT, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:
+        return render(
+            request, "tickets/requests_start.html", {"form": SignInForm(), "expired": True}, status=400
+        )
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = customer_id
+    request.session.set_expiry(SESSION_AGE)
+    return redirect("requests:list")
+
+
+@never_cache
+@require_GET
+def request_list(request):
+    customer = _customer(request)
+    if customer is None:
+        return redirect("requests:start")
+    tickets = Ticket.objects.filter(customer=customer).order_by("-updated_at", "-pk")[:100]
+    return render(request, "tickets/requests_list.html", {"customer": customer, "tickets": tickets})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_detail(request, reference: str):
+    customer = _customer(request)
+    if customer is None:
+        return redirect("requests:start")
+    ticket = get_object_or_404(Ticket, customer=customer, reference=reference.upper())
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if ticket.status == Ticket.Status.CLOSED:
+            form.add_error(None, "This request is closed. Please open a new one from the contact form.")
+        else:
+            services.message_receive(
+                ticket=ticket,
+                channel=Ticket.Channel.WEB,
+                from_address=customer.email,
+                subject=f"Re: {ticket.subject}",
+                text=form.cleaned_data["text"],
+                now=clock.now(),
+            )
+            return redirect("requests:detail", reference=ticket.reference)
+    messages = (
+        ticket.messages.filter(direction__in=SHOWN)
+        .exclude(kind=Message.Kind.CSAT_REQUEST)
+        .order_by("created_at", "pk")
+    )
+    return render(
+        request,
+        "tickets/requests_detail.html",
+        {"ticket": ticket, "messages": messages, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+app_name = "requests"
+urlpatterns = [
+    path("", start, name="start"),
+    path("signin/<str:token>/", signin, name="signin"),
+    path("mine/", request_list, name="list"),
+    path("mine/<str:reference>/", request_detail, name="detail"),
+]
