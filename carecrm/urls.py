@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -11,6 +11,7 @@ from knowledgebase.api import ArticleViewSet
 from knowledgebase.views import SITEMAPS
 from lifecycle.api import CustomerViewSet
 from orders.api import OrderViewSet, ShipmentViewSet
+from tickets import esp
 from tickets.api import InboundEmailView, TicketViewSet
 from tickets.views import csat
 
@@ -27,6 +28,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("api/v1/inbound-email/", InboundEmailView.as_view(), name="inbound-email"),
+    re_path(r"^anymail/mailgun/inbound(_mime)?/$", esp.mailgun_inbound, name="mailgun-inbound"),
+    path("anymail/postmark/inbound/", esp.postmark_inbound, name="postmark-inbound"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

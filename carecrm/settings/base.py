@@ -255,6 +255,8 @@ ANYMAIL = {
     "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
     "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+    # Mailgun signs its webhooks with this key (Mailgun: Sending > Webhooks > HTTP webhook signing key).
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
 }
 
 # --- CareCRM --------------------------------------------------------------------------------------
