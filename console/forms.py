@@ -39,3 +39,16 @@ class ArticleForm(forms.Form):
 
 
 ARTICLE_INITIAL_FIELDS = list(ArticleForm.base_fields)
+
+
+class TicketLogForm(forms.Form):
+    """A phone call or a chat an agent writes down as a ticket."""
+
+    channel = forms.ChoiceField(choices=[("phone", "Phone call"), ("chat", "Chat transcript")])
+    email = forms.EmailField(label="Customer's email", max_length=254)
+    name = forms.CharField(label="Customer's name", max_length=150, required=False)
+    order_number = forms.CharField(label="Order number", max_length=50, required=False)
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(
+        label="What the customer said", max_length=100_000, widget=forms.Textarea(attrs={"rows": 8})
+    )

@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecrm import clock
+from console.forms import TicketLogForm
 from console.views import staff_required
 from tickets import selectors, services
 from tickets.models import Macro, Team, Ticket
@@ -75,6 +76,32 @@ def inbox(request):
             "now": now,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def ticket_log(request):
+    """Log a phone call or a chat as a ticket on the customer's record."""
+    _may_change(request)
+    form = TicketLogForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            opened = services.ticket_open(
+                channel=data["channel"],
+                email=data["email"],
+                name=data["name"],
+                subject=data["subject"],
+                body=data["body"],
+                order_number=data["order_number"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            flash.success(request, f"{opened.ticket.reference} logged.")
+            return redirect("console:ticket", ticket_id=opened.ticket.pk)
+    return render(request, "console/ticket_log.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _ticket_context(request, ticket_id: int) -> dict:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/resolve/", views.alert_resolve_view, name="alert-resolve"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("tickets/new/", inbox.ticket_log, name="ticket-log"),
     path("tickets/<int:ticket_id>/", inbox.ticket, name="ticket"),
     path("tickets/<int:ticket_id>/reply/", inbox.reply, name="ticket-reply"),
     path("tickets/<int:ticket_id>/note/", inbox.note, name="ticket-note"),

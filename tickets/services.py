@@ -148,10 +148,20 @@ def _auto_reply_record(*, ticket: Ticket, now: datetime) -> Message | None:
         per_page=AUTO_REPLY_ARTICLES,
         now=now,
     )
-    recent = Message.objects.filter(
-        kind=Message.Kind.AUTO_REPLY, to_address=to, created_at__gte=now - timedelta(hours=1)
-    ).count()
-    skip = "" if recent < AUTO_REPLIES_PER_HOUR else "Acknowledgement limit for this address reached."
+    recent = list(
+        Message.objects.filter(
+            kind=Message.Kind.AUTO_REPLY, to_address=to, created_at__gte=now - timedelta(hours=1)
+        )
+        .exclude(delivery=Message.Delivery.SKIPPED)
+        .order_by("-created_at", "-pk")
+        .values_list("ticket__subject", flat=True)[:AUTO_REPLIES_PER_HOUR]
+    )
+    skip = ""
+    if len(recent) >= AUTO_REPLIES_PER_HOUR:
+        skip = "Acknowledgement limit for this address reached."
+    elif recent and recent[0].strip().lower() == ticket.subject.strip().lower():
+        # The same subject again straight away: a resend or a loop, not a new question to acknowledge.
+        skip = "The last acknowledgement to this address had the same subject."
     return outbound.message_record(
         ticket=ticket,
         kind=Message.Kind.AUTO_REPLY,

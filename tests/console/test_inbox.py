@@ -212,3 +212,22 @@ def test_a_reply_service_call_refuses_a_move_the_map_forbids():
 
     with pytest.raises(Exception, match="cannot become"):
         ticket_reply(ticket=ticket, author=None, text="Hello", status="pending")
+
+
+def test_an_agent_logs_a_phone_call_as_a_ticket_without_an_acknowledgement(client, agent):
+    response = client.post(
+        "/console/tickets/new/",
+        {
+            "channel": "phone",
+            "email": "Ana@mail.example",
+            "name": "Ana Lima",
+            "subject": "Called about a late parcel",
+            "body": "Parcel due Monday, not here. Promised to chase DHL.",
+        },
+    )
+
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/console/tickets/{ticket.pk}/"
+    assert (ticket.channel, ticket.customer.email) == ("phone", "ana@mail.example")
+    assert not ticket.messages.filter(kind="auto_reply").exists()
+    assert client.post("/console/tickets/new/", {"channel": "fax"}).status_code == 400

@@ -144,15 +144,17 @@ def test_the_order_is_linked_only_when_it_is_the_customers_own(client):
     assert "(Order number given: 100502)" in second.messages.get(direction=Message.Direction.INBOUND).text
 
 
-def test_acknowledgements_to_one_address_are_limited(client):
-    for _ in range(5):
-        client.post("/contact/", FORM)
+def test_acknowledgements_to_one_address_are_limited_and_never_twice_in_a_row_for_one_subject(client):
+    subjects = ["Parcel late", "Parcel late", "Refund", "Voucher", "Gift wrap", "Size"]
+    for subject in subjects:
+        client.post("/contact/", {**FORM, "subject": subject})
 
     deliveries = list(
         Message.objects.filter(kind=Message.Kind.AUTO_REPLY).order_by("pk").values_list("delivery", flat=True)
     )
-    assert deliveries == ["pending"] * 3 + ["skipped"] * 2
-    assert Ticket.objects.count() == 5  # every request is kept all the same
+    # The repeated subject is skipped; then three acknowledgements an hour at most.
+    assert deliveries == ["pending", "skipped", "pending", "pending", "skipped", "skipped"]
+    assert Ticket.objects.count() == 6  # every request is kept all the same
 
 
 @pytest.mark.parametrize(
