@@ -126,6 +126,18 @@ def app_env(*, database_url: str, redis_url: str, queue: str, **extra: str) -> d
     return env
 
 
+def django_in_process(env: dict[str, str]) -> None:
+    """Set this process up as the app with `env` (from app_env), to call services directly. Once per
+    process: Django cannot be set up twice."""
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        raise BenchFailure("Django is already set up in this process; run this benchmark on its own.")
+    os.environ.update(env)
+    django.setup()
+
+
 def manage(*args: str, env: dict[str, str], timeout: float = 300) -> str:
     """Run a manage.py command and return its standard output; fail with its output if it fails."""
     result = subprocess.run(

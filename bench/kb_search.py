@@ -27,7 +27,16 @@ from contextlib import closing
 from datetime import UTC, datetime
 from statistics import median
 
-from bench._support import BenchDatabase, BenchFailure, format_table, manage, percentile, ratio, run_main
+from bench._support import (
+    BenchDatabase,
+    BenchFailure,
+    django_in_process,
+    format_table,
+    manage,
+    percentile,
+    ratio,
+    run_main,
+)
 
 DATABASE = "carecrm_bench_kb"
 CATEGORIES = 24
@@ -209,11 +218,7 @@ def measure(options, database: BenchDatabase, env: dict[str, str]) -> int:
     print(f"{options.articles} articles generated and copied in {generated:.1f} s", flush=True)
 
     # The app in this process, on the bench database.
-    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "LOG_LEVEL")})
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
+    django_in_process(env)
     from django.db import connection, transaction
 
     from knowledgebase.models import Article, SearchQuery
