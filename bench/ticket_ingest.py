@@ -342,7 +342,9 @@ def _bare_page(connection, view: str, agent_id: int, repeats: int) -> list[float
     sql = (
         "SELECT t.id, t.reference, t.subject, c.email FROM tickets_ticket t "
         f"JOIN customers_customer c ON c.id = t.customer_id WHERE {where} "
-        "ORDER BY CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, "
+        # The same sort expression as the inbox's index (tickets.models.priority_rank), so both can use it.
+        "ORDER BY CASE WHEN t.priority = 'urgent' THEN 0 WHEN t.priority = 'high' THEN 1 "
+        "WHEN t.priority = 'normal' THEN 2 ELSE 3 END, "
         "t.first_response_due_at ASC NULLS LAST, t.created_at, t.id LIMIT 50"
     )
     times = []

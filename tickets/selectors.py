@@ -4,14 +4,14 @@ whatever the number of tickets and messages."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from orders.models import Order, Shipment
-from tickets.models import Message, Ticket
+from tickets.models import UNRESOLVED_STATUSES, Message, Ticket, priority_rank
 from tickets.sla import WARN_BEFORE
 
 Status = Ticket.Status
-UNRESOLVED = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+UNRESOLVED = UNRESOLVED_STATUSES
 VIEWS = {
     "mine": "Mine",
     "unassigned": "Unassigned",
@@ -19,13 +19,6 @@ VIEWS = {
     "breaching": "Breaching",
     "all": "All open",
 }
-PRIORITY_RANK = Case(
-    When(priority=Ticket.Priority.URGENT, then=Value(0)),
-    When(priority=Ticket.Priority.HIGH, then=Value(1)),
-    When(priority=Ticket.Priority.NORMAL, then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
 
 
 def _view_filter(view: str, *, user, now: datetime) -> Q:
@@ -46,7 +39,7 @@ def _view_filter(view: str, *, user, now: datetime) -> Q:
 
 def view_counts(*, user, now: datetime) -> dict[str, int]:
     """How many tickets each view holds, in one query."""
-    return Ticket.objects.aggregate(
+    return Ticket.objects.filter(status__in=UNRESOLVED).aggregate(
         **{view: Count("pk", filter=_view_filter(view, user=user, now=now)) for view in VIEWS}
     )
 
@@ -77,7 +70,7 @@ def inbox(
         )
     return (
         tickets.select_related("customer", "assignee", "team")
-        .annotate(rank=PRIORITY_RANK)
+        .annotate(rank=priority_rank())
         .order_by("rank", F("first_response_due_at").asc(nulls_last=True), "created_at", "pk")
     )
 
