@@ -5,17 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_customer_order_updates_opt_out'),
-        ('orders', '0002_notification_sending'),
-        ('tickets', '0006_csat'),
+        ("customers", "0002_customer_order_updates_opt_out"),
+        ("orders", "0002_notification_sending"),
+        ("tickets", "0006_csat"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(models.Case(models.When(priority='urgent', then=models.Value(0)), models.When(priority='high', then=models.Value(1)), models.When(priority='normal', then=models.Value(2)), default=models.Value(3), output_field=models.IntegerField()), models.F('first_response_due_at'), models.F('created_at'), models.F('id'), condition=models.Q(('status__in', ('new', 'open', 'pending', 'on_hold'))), name='ticket_inbox_order'),
+            model_name="ticket",
+            index=models.Index(
+                models.Case(
+                    models.When(priority="urgent", then=models.Value(0)),
+                    models.When(priority="high", then=models.Value(1)),
+                    models.When(priority="normal", then=models.Value(2)),
+                    default=models.Value(3),
+                    output_field=models.IntegerField(),
+                ),
+                models.F("first_response_due_at"),
+                models.F("created_at"),
+                models.F("id"),
+                condition=models.Q(("status__in", ("new", "open", "pending", "on_hold"))),
+                name="ticket_inbox_order",
+            ),
         ),
     ]
