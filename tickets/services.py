@@ -31,6 +31,19 @@ AUTO_REPLIES_PER_HOUR = 3
 ACKNOWLEDGED_CHANNELS = (Ticket.Channel.EMAIL, Ticket.Channel.WEB)
 
 
+# Something that may be an order number: letters, digits and dashes with at least one digit.
+_ORDER_NUMBER_LIKE = re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,48}[A-Z0-9]\b", re.IGNORECASE)
+
+
+def order_mentioned(*, customer: Customer, text: str) -> Order | None:
+    """The customer's own order whose number the text mentions ("about order 100501", "#NW-20417"),
+    the most recent if several; another customer's order number links nothing."""
+    candidates = list(dict.fromkeys(match.upper() for match in _ORDER_NUMBER_LIKE.findall(text)))[:30]
+    if not candidates:
+        return None
+    return Order.objects.filter(customer=customer, number__in=candidates).order_by("-placed_at").first()
+
+
 def reference_for(ticket_id: int) -> str:
     return f"{REFERENCE_PREFIX}{ticket_id:06d}"
 
@@ -93,11 +106,10 @@ def ticket_open(
     subject = subject[:300]
     with transaction.atomic():
         customer = customer_for_contact(email=email, name=name, source=f"ticket_{channel}", now=now)
-        order = (
-            Order.objects.filter(number__iexact=order_number, customer=customer).first()
-            if order_number
-            else None
-        )
+        if order_number:
+            order = Order.objects.filter(number__iexact=order_number, customer=customer).first()
+        else:
+            order = order_mentioned(customer=customer, text=f"{subject}\n{body}")
         ticket = Ticket(
             customer=customer,
             order=order,

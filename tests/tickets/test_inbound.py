@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from carecrm import clock
 from customers.models import CustomerIdentity
 from customers.services import identity_attach
+from tests.orders.track_factories import order_place
 from tickets.inbound import email_ingest
 from tickets.models import Message, Ticket
 from tickets.tokens import body_marker, outbound_message_id, reply_address
@@ -340,3 +341,16 @@ def test_ingest_email_reads_a_file_and_standard_input(tmp_path, monkeypatch):
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("filed on CR-")
     assert lines[1].startswith("already filed on CR-")
+
+
+def test_an_order_number_in_the_subject_or_body_links_the_customers_own_order_only():
+    mine = order_place(number="NW-20417", email="mira.holt@mail.example")
+    order_place(number="100502", email="someone.else@mail.example")
+
+    by_subject = email_ingest(raw=mail(subject="Order #NW-20417 is late"))
+    by_body = email_ingest(raw=mail(subject="Help", text="It is about nw-20417, ordered on the 2nd."))
+    not_theirs = email_ingest(raw=mail(subject="Order 100502", text="Where is it?"))
+
+    assert by_subject.ticket.order == mine
+    assert by_body.ticket.order == mine
+    assert not_theirs.ticket.order is None
