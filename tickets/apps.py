@@ -7,9 +7,12 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from anymail.signals import inbound
 
-        from carecrm import jobs
+        from carecrm import demo, jobs
+        from tickets import demo as tickets_demo
         from tickets import esp, outbound, sla
 
         jobs.register("ticket_emails", outbound.messages_sweep, order=30)
         jobs.register("sla_check", sla.sla_check, order=40)
+        demo.register("tickets", tickets_demo.tickets_seed, order=30, present=tickets_demo.tickets_present)
+        # Anymail hands ESP inbound mail to this signal only; the receiver just calls the ingest service.
         inbound.connect(esp.inbound_received, dispatch_uid="tickets.esp.inbound_received")
