@@ -29,7 +29,7 @@ def mail(
     to=SHOP,
     subject="Where is my parcel?",
     text="Hello, my parcel is late.",
-    html=None,
+    html="<p>Hello, my parcel is <b>late</b>.</p>",
     headers=None,
     attachments=(),
 ) -> bytes:
@@ -43,6 +43,7 @@ def mail(
     message["Message-ID"] = make_msgid(domain="mail.example")
     for name, value in (headers or {}).items():
         message[name] = value
+    # multipart/alternative by default, as mail clients send it
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
