@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.core import mail
 from rest_framework.test import APIClient
 
 from carecrm.celery import app as celery_app
@@ -46,3 +47,12 @@ def worker_in_process():
 def media_of_its_own(settings, tmp_path_factory):
     """Files a test stores (ticket attachments) go to a directory of its own, never the checkout."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture
+def shop_mail(settings):
+    """Outgoing mail caught by anymail's test backend (which gives each message its `anymail_status`,
+    as an ESP would; Django's test setup would swap in locmem), with links on the shop's public address."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.CARECRM = {**settings.CARECRM, "SITE_URL": "https://care.shop.example"}
+    mail.outbox = []

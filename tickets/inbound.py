@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from carecrm import clock
 from customers.models import CustomerIdentity
 from tickets import services
 from tickets.mime import ParsedEmail, email_parse
-from tickets.models import Attachment, Message, Ticket
+from tickets.models import Message, Ticket
 from tickets.tokens import BODY_MARKER, OUR_MESSAGE_ID, REPLY_ADDRESS, mail_domain, verified
 
 REOPEN_WITHIN = timedelta(days=7)
@@ -134,14 +133,9 @@ def _message_fields(parsed: ParsedEmail) -> dict:
 
 
 def _attachments_save(message: Message, parsed: ParsedEmail) -> None:
-    for attachment in parsed.attachments:
-        Attachment.objects.create(
-            message=message,
-            file=ContentFile(attachment.content, name=attachment.filename),
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-            size=attachment.size,
-        )
+    services.attachments_store(
+        message=message, files=[(a.filename, a.content_type, a.content) for a in parsed.attachments]
+    )
 
 
 def _thread_ticket(parsed: ParsedEmail) -> Ticket | None:

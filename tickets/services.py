@@ -318,14 +318,7 @@ def ticket_reply(
             author=author,
             skip_reason="" if locked.customer.email else "The customer has no email address.",
         )
-        for filename, content_type, content in attachments:
-            Attachment.objects.create(
-                message=message,
-                file=ContentFile(content, name=filename),
-                filename=filename[:200],
-                content_type=content_type[:100],
-                size=len(content),
-            )
+        attachments_store(message=message, files=attachments)
         if locked.first_responded_at is None:
             locked.first_responded_at = now
             locked.first_response_minutes = sla.business_minutes(
@@ -369,3 +362,15 @@ def ticket_assign(*, ticket: Ticket, agent, now: datetime | None = None) -> Tick
     Ticket.objects.filter(pk=ticket.pk).update(assignee=agent, updated_at=now or clock.now())
     ticket.refresh_from_db()
     return ticket
+
+
+def attachments_store(*, message: Message, files) -> None:
+    """Keep files with a message: (filename, content type, bytes) each, stored under MEDIA_ROOT."""
+    for filename, content_type, content in files:
+        Attachment.objects.create(
+            message=message,
+            file=ContentFile(content, name=filename),
+            filename=filename[:200],
+            content_type=content_type[:100],
+            size=len(content),
+        )

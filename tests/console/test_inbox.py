@@ -16,14 +16,7 @@ from tickets.models import Macro, Message, Ticket
 from tickets.services import ticket_open, ticket_reply
 from tickets.tokens import reply_address
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def anymail_backend(settings):
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    settings.CARECRM = {**settings.CARECRM, "SITE_URL": "https://care.shop.example"}
-    mail.outbox = []
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shop_mail")]
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from orders.models import Notification, Order, Return, Shipment
 from orders.optout import optout_token
 from tests.factories import CustomerFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shop_mail")]
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PLACED_AT = NOW - timedelta(days=2)
@@ -31,15 +31,6 @@ SHIPPED_AT = NOW - timedelta(days=1)
 TRACKING_NUMBER = "JD014600006281"
 DHL_LINK = f"https://www.dhl.com/global-en/home/tracking.html?tracking-id={TRACKING_NUMBER}"
 Status = Notification.Status
-
-
-@pytest.fixture(autouse=True)
-def anymail_backend(settings):
-    # Django's test setup swaps in locmem; the suite's settings name anymail's test backend, which also
-    # gives each message its `anymail_status` as an ESP would.
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    settings.CARECRM = {**settings.CARECRM, "SITE_URL": "https://care.shop.example"}
-    mail.outbox = []
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tests.orders.track_factories import order_place
 from tickets.models import Message, Ticket
 from tickets.services import ticket_open
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shop_mail")]
 
 FORM = {
     "name": "Ana Lima",
@@ -25,13 +25,6 @@ FORM = {
     "subject": "Where is my parcel?",
     "body": "It was due on Monday and has not come.",
 }
-
-
-@pytest.fixture(autouse=True)
-def anymail_backend(settings):
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    settings.CARECRM = {**settings.CARECRM, "SITE_URL": "https://care.shop.example"}
-    mail.outbox = []
 
 
 def test_the_form_prefills_the_question_from_the_help_centre(client):

@@ -4,21 +4,13 @@ as `csat_received`; a link opened by a mail scanner records nothing."""
 import re
 
 import pytest
-from django.core import mail
 
 from lifecycle.models import Event
 from tickets.csat import csat_token
 from tickets.models import CsatRating, Message, Ticket
 from tickets.services import ticket_open, ticket_status_set
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def anymail_backend(settings):
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    settings.CARECRM = {**settings.CARECRM, "SITE_URL": "https://care.shop.example"}
-    mail.outbox = []
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shop_mail")]
 
 
 def resolved_ticket() -> Ticket:

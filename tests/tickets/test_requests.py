@@ -10,14 +10,7 @@ from tickets.models import Message, Ticket
 from tickets.portal import signin_link
 from tickets.services import ticket_note, ticket_open
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def anymail_backend(settings):
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    settings.CARECRM = {**settings.CARECRM, "SITE_URL": "https://care.shop.example"}
-    mail.outbox = []
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shop_mail")]
 
 
 def test_a_customer_signs_in_by_link_sees_their_requests_and_answers_one(client):
