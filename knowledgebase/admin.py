@@ -51,9 +51,6 @@ class ArticleAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
 
-    def save_related(self, request, form, formsets, change):
-        pass  # revisions are written by the service; the inline is read-only
-
     def _status_set(self, request, queryset, status: str) -> None:
         done = 0
         for article in queryset.order_by("pk"):

@@ -145,3 +145,33 @@ def test_knowledge_gaps_gather_what_went_unanswered(client):
         bad = ArticleFactory(title=f"Weak {number}")
         vote_record(article=bad, visitor=f"{number:032d}", helpful=False, comment="No")
     assert queries()[0] == count
+
+
+def test_the_admin_saves_articles_through_the_service(admin_client):
+    category = CategoryFactory(name="Payments")
+
+    response = admin_client.post(
+        "/admin/knowledgebase/article/add/",
+        {
+            "title": "Paying by invoice",
+            "summary": "",
+            "body": "Pay within **14 days**.",
+            "kind": "faq",
+            "policy": "",
+            "status": "published",
+            "category": category.pk,
+            "tags": '["invoice"]',
+            "related_skus": "[]",
+            "related_categories": "[]",
+            "revisions-TOTAL_FORMS": "0",
+            "revisions-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article = Article.objects.get()
+    assert article.body_html == "<p>Pay within <strong>14 days</strong>.</p>"
+    assert article.revisions.count() == 1
+    assert [a.title for a in articles_search(query="invoice", source=SearchQuery.Source.HELP).articles] == [
+        "Paying by invoice"
+    ]
