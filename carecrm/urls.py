@@ -10,7 +10,7 @@ from carecrm.views import healthz
 from knowledgebase.api import ArticleViewSet
 from knowledgebase.views import SITEMAPS
 from lifecycle.api import CustomerViewSet
-from orders.api import OrderViewSet, ShipmentViewSet
+from orders.api import CartViewSet, OrderViewSet, ShipmentViewSet
 from tickets import esp
 from tickets.api import InboundEmailView, TicketViewSet
 from tickets.views import csat
@@ -21,6 +21,7 @@ router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("orders", OrderViewSet, basename="order")
 router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("carts", CartViewSet, basename="cart")
 router.register("kb/articles", ArticleViewSet, basename="kb-article")
 router.register("tickets", TicketViewSet, basename="ticket")
 

@@ -9,8 +9,18 @@ from rest_framework.response import Response
 
 from carecrm import money
 from carecrm.api.fields import DayField, MomentField
-from orders import carriers, services
-from orders.models import Order, OrderItem, Payment, Refund, Return, Shipment, ShipmentItem, TrackingEvent
+from orders import carriers, carts, services
+from orders.models import (
+    Cart,
+    Order,
+    OrderItem,
+    Payment,
+    Refund,
+    Return,
+    Shipment,
+    ShipmentItem,
+    TrackingEvent,
+)
 
 MAX_AMOUNT = {"max_digits": money.MAX_DIGITS, "decimal_places": money.DECIMAL_PLACES}
 
@@ -387,6 +397,66 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ShipmentSerializer,
             # The answer lists the shipment's scans and items: prefetched, not read one row at a time.
             answer_queryset=Shipment.objects.prefetch_related("tracking_events", "items__order_item"),
+        )
+
+
+# --- Carts ------------------------------------------------------------------------------------------
+
+
+class CartWriteSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    customer = CustomerRefSerializer()
+    currency = CurrencyField()
+    value = serializers.DecimalField(min_value=0, **MAX_AMOUNT)
+    items = OrderItemWriteSerializer(many=True, max_length=500)
+    updated_at = MomentField(help_text="When the shopper last changed the cart.")
+    checked_out = serializers.BooleanField(default=False)
+
+    def validate(self, attrs):
+        _check_amounts(attrs["currency"], value=attrs["value"])
+        for index, item in enumerate(attrs["items"]):
+            try:
+                money.check_precision(item["unit_price"], attrs["currency"])
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"items": {index: {"unit_price": exc.messages}}}) from exc
+        return attrs
+
+
+class CartSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Cart
+        fields = [
+            "id",
+            "external_id",
+            "customer",
+            "currency",
+            "value",
+            "items",
+            "updated_at",
+            "checked_out",
+            "abandoned_at",
+        ]
+        read_only_fields = fields
+
+
+class CartViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The store's carts: upserted by external_id; abandonment is CareCRM's to notice."""
+
+    queryset = Cart.objects.all()
+    serializer_class = CartSerializer
+
+    @extend_schema(
+        request=CartWriteSerializer,
+        responses={201: CartSerializer, 200: CartSerializer},
+        description="Upsert by external_id: 201 when created, 200 when updated. A cart not checked out "
+        "and unchanged for CARECRM_CART_ABANDONED_AFTER_MINUTES records cart_abandoned once.",
+    )
+    def create(self, request):
+        payload = CartWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        cart, created = carts.cart_upsert(data=payload.validated_data, source="api")
+        return Response(
+            CartSerializer(cart).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 

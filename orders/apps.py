@@ -7,11 +7,12 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from carecrm import demo, jobs
         from lifecycle import subscribers
+        from orders import carts, notifications, services
         from orders import demo as orders_demo
-        from orders import notifications, services
 
         jobs.register("payment_problems", services.payment_problems_detect, order=20)
         jobs.register("late_deliveries", services.deliveries_late_detect, order=20)
+        jobs.register("abandoned_carts", carts.carts_abandoned_detect, order=20)
         # After the event sweep (order 0), which records the notifications this job sends.
         jobs.register("order_notifications", notifications.notifications_sweep, order=30)
         subscribers.register(

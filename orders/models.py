@@ -361,3 +361,32 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.to}"
+
+
+class Cart(models.Model):
+    """A shopper's cart as the store last sent it. Left unchecked-out for CART_ABANDONED_AFTER_MINUTES,
+    it records `cart_abandoned` once."""
+
+    external_id = models.CharField(max_length=100, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="carts")
+    currency = models.CharField(max_length=3, validators=[money.validate_currency])
+    value = _money_field()
+    items = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    # The store's time of the last change to the cart.
+    updated_at = models.DateTimeField()
+    checked_out = models.BooleanField(default=False)
+    abandoned_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The abandonment job: carts still open, oldest change first.
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(checked_out=False, abandoned_at__isnull=True),
+                name="cart_open_updated",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Cart {self.external_id}"

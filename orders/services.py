@@ -108,8 +108,9 @@ def _order_upsert_once(*, data: dict, source: str, now: datetime) -> tuple[Order
     return order, False
 
 
-def _order_customer(*, data: dict, placed_at: datetime, source: str) -> Customer:
-    ref = data["customer"]
+def store_customer(*, ref: dict, at: datetime, source: str) -> Customer:
+    """The customer a store's push names: by external_id (who must exist), or by email (created when new,
+    with `at` as registration: a guest checkout or cart is where their journey starts)."""
     if ref.get("external_id") and not ref.get("email"):
         customer = Customer.objects.filter(external_id=ref["external_id"]).first()
         if customer is None:
@@ -117,17 +118,17 @@ def _order_customer(*, data: dict, placed_at: datetime, source: str) -> Customer
                 {"customer": [f"No customer with external_id {ref['external_id']}; send it first."]}
             )
         return Customer.objects.get(pk=customer.merged_into_id) if customer.merged_into_id else customer
-    # A guest checkout: the order is where the customer's journey starts. As `now`, placed_at dates only a
-    # customer created here; sent as registered_at it would move a known customer's to each new order.
+    # As `now`, `at` dates only a customer created here; sent as registered_at it would move a known
+    # customer's registration to each new order.
     customer, _ = customer_upsert(
-        data={k: v for k, v in ref.items() if v not in (None, "")}, source=source, now=placed_at
+        data={k: v for k, v in ref.items() if v not in (None, "")}, source=source, now=at
     )
     return customer
 
 
 def _order_create(*, data: dict, source: str, now: datetime) -> Order:
     placed_at = data["placed_at"]
-    customer = _order_customer(data=data, placed_at=placed_at, source=source)
+    customer = store_customer(ref=data["customer"], at=placed_at, source=source)
     currency = data["currency"]
     order = Order(
         external_id=data.get("external_id") or None,

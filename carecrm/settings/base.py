@@ -281,6 +281,8 @@ CARECRM = {
     "PRICE_PROTECTION_DAYS": env.int("CARECRM_PRICE_PROTECTION_DAYS", default=30),
     "UNREFUNDED_CANCELLATION_DAYS": env.int("CARECRM_UNREFUNDED_CANCELLATION_DAYS", default=3),
     "REFUND_DUE_DAYS": env.int("CARECRM_REFUND_DUE_DAYS", default=7),
+    # A cart the store last changed this long ago, not checked out, is abandoned (cart_abandoned, once).
+    "CART_ABANDONED_AFTER_MINUTES": env.int("CARECRM_CART_ABANDONED_AFTER_MINUTES", default=60),
     # A service email about something older than this is not sent: a backfill of last year's shipments
     # must not tell customers their parcels are on the way.
     "ORDER_UPDATE_MAX_AGE_HOURS": env.int("CARECRM_ORDER_UPDATE_MAX_AGE_HOURS", default=72),
