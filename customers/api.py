@@ -9,6 +9,12 @@ from customers.services import normalize_email
 class CustomerSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     total_spent = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    average_order_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True
+    )
+    rfm = serializers.CharField(
+        read_only=True, help_text='Recency, frequency and monetary quintiles, such as "545".'
+    )
 
     class Meta:
         model = Customer
@@ -33,6 +39,8 @@ class CustomerSerializer(serializers.ModelSerializer):
             "total_spent",
             "first_order_at",
             "last_order_at",
+            "average_order_value",
+            "rfm",
             "created_at",
             "updated_at",
         ]

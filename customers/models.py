@@ -63,6 +63,10 @@ class Customer(models.Model):
     )
     first_order_at = models.DateTimeField(null=True, blank=True)
     last_order_at = models.DateTimeField(null=True, blank=True)
+    # RFM quintiles among customers who bought (5 best), set by lifecycle's rfm job; null before a purchase.
+    rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True)
 
     # A merged duplicate stays as a tombstone so that its old external id still leads to the survivor.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -87,6 +91,18 @@ class Customer(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def average_order_value(self):
+        return (
+            (self.total_spent / self.orders_count).quantize(self.total_spent) if self.orders_count else None
+        )
+
+    @property
+    def rfm(self) -> str:
+        """ "545": recency, frequency and monetary quintiles; "" before a first purchase."""
+        scores = (self.rfm_recency, self.rfm_frequency, self.rfm_monetary)
+        return "".join(str(score) for score in scores) if all(scores) else ""
 
 
 class CustomerIdentity(models.Model):

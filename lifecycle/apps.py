@@ -10,12 +10,13 @@ class LifecycleConfig(AppConfig):
     def ready(self):
         from carecrm import demo, jobs
         from lifecycle import demo as lifecycle_demo
-        from lifecycle import services, subscribers
+        from lifecycle import services, subscribers, value
 
         subscribers.register("lifecycle.stage", services.stage_subscriber, kinds=STAGE_KINDS)
         # The sweep goes first so that a tick sees every event before the jobs that depend on them.
         jobs.register("event_sweep", services.event_sweep, order=0)
         jobs.register("stages_age", services.stages_age, order=10)
+        jobs.register("rfm", value.rfm_score, order=50)
         demo.register(
             "customers", lifecycle_demo.customers_seed, order=10, present=lifecycle_demo.customers_present
         )
