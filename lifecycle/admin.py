@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from lifecycle.models import Event, EventHandling
+from carecrm import clock
+from lifecycle.models import Event, EventHandling, Segment
+from lifecycle.segments import SegmentError, segment_preview
 
 
 class EventHandlingInline(admin.TabularInline):
@@ -28,3 +30,23 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    """Segments are written as rules (see lifecycle.segments); the change page previews who is in one."""
+
+    list_display = ["name", "description", "updated_at"]
+    search_fields = ["name"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="Customers now")
+    def preview(self, segment: Segment) -> str:
+        if not segment.pk:
+            return "Save to preview."
+        try:
+            count, sample = segment_preview(segment.rule, now=clock.now(), sample=5)
+        except SegmentError as error:
+            return str(error)
+        shown = ", ".join(str(customer) for customer in sample)
+        return f"{count} customers" + (f", such as {shown}" if shown else "")

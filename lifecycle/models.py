@@ -1,9 +1,12 @@
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from carecrm import clock
 from customers.models import Customer
+from lifecycle.segments import SegmentError, segment_compile
 
 
 class Event(models.Model):
@@ -58,3 +61,25 @@ class EventHandling(models.Model):
 
     def __str__(self):
         return f"{self.subscriber} handled event {self.event_id}"
+
+
+class Segment(models.Model):
+    """A saved group of customers: a rule of lifecycle.segments, compiled to one query when used."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True, default="")
+    rule = models.JSONField(help_text='{"all": [{"field": "stage", "op": "in", "value": ["active"]}]}')
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        try:
+            segment_compile(self.rule, now=clock.now())
+        except SegmentError as error:
+            raise ValidationError({"rule": str(error)}) from error

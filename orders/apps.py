@@ -6,10 +6,12 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         from carecrm import demo, jobs
-        from lifecycle import subscribers
-        from orders import carts, notifications, services
+        from lifecycle import segments, subscribers
+        from orders import carts, notifications, segment_fields, services
         from orders import demo as orders_demo
 
+        for field in segment_fields.FIELDS:
+            segments.field_register(field)
         jobs.register("payment_problems", services.payment_problems_detect, order=20)
         jobs.register("late_deliveries", services.deliveries_late_detect, order=20)
         jobs.register("abandoned_carts", carts.carts_abandoned_detect, order=20)

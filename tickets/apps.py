@@ -8,9 +8,12 @@ class TicketsConfig(AppConfig):
         from anymail.signals import inbound
 
         from carecrm import demo, jobs
+        from lifecycle import segments
         from tickets import demo as tickets_demo
-        from tickets import esp, outbound, sla
+        from tickets import esp, outbound, segment_fields, sla
 
+        for field in segment_fields.FIELDS:
+            segments.field_register(field)
         jobs.register("ticket_emails", outbound.messages_sweep, order=30)
         jobs.register("sla_check", sla.sla_check, order=40)
         demo.register("tickets", tickets_demo.tickets_seed, order=30, present=tickets_demo.tickets_present)

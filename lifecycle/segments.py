@@ -1,0 +1,234 @@
+"""Segments: saved rules over customers, combined with AND/OR, compiled to one ORM query.
+
+A rule is JSON:
+
+    {"all": [
+        {"field": "stage", "op": "in", "value": ["active", "loyal"]},
+        {"any": [
+            {"field": "total_spent", "op": "gte", "value": "500"},
+            {"field": "categories_bought", "op": "has_any", "value": ["Kitchen"]}
+        ]}
+    ]}
+
+Fields on the customer's own columns are defined here; apps above register fields about what they own
+(`categories_bought` from orders, `csat` from tickets) in their `AppConfig.ready()`, so this module never
+imports them. A rule that cannot be compiled raises SegmentError naming the part at fault, such as
+`all[1].any[0].value: total_spent compares to a number, not "lots"`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Q, QuerySet
+
+from customers.models import Customer
+
+MAX_DEPTH = 5
+MAX_CONDITIONS = 50
+COMPARISONS = {"eq": "", "ne": "", "gt": "__gt", "gte": "__gte", "lt": "__lt", "lte": "__lte"}
+
+
+class SegmentError(ValueError):
+    def __init__(self, path: str, message: str):
+        self.path, self.message = path, message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    # What the value is: "choices", "number", "money", "days", "text", "texts", "bool"
+    kind: str
+    ops: tuple[str, ...]
+    # build(op, value, now) -> Q over Customer, with the value already checked and converted.
+    build: Callable[[str, object, datetime], Q]
+    choices: tuple[str, ...] = ()
+
+
+_fields: dict[str, Field] = {}
+
+
+def field_register(field: Field) -> None:
+    _fields[field.name] = field
+
+
+def fields() -> list[Field]:
+    return sorted(_fields.values(), key=lambda field: field.name)
+
+
+# --- Compiling --------------------------------------------------------------------------------------
+
+
+def segment_compile(rule, *, now: datetime) -> Q:
+    counter = [0]
+    return _node(rule, path="", depth=0, now=now, counter=counter)
+
+
+def _node(node, *, path: str, depth: int, now: datetime, counter: list[int]) -> Q:
+    if not isinstance(node, dict):
+        raise SegmentError(path, "a rule is an object: {all: [...]}, {any: [...]} or {field, op, value}")
+    if depth > MAX_DEPTH:
+        raise SegmentError(path, f"rules nest {MAX_DEPTH} levels deep at most")
+    groups = [key for key in ("all", "any") if key in node]
+    if groups:
+        if len(node) != 1:
+            raise SegmentError(path, "a group has exactly one key, all or any")
+        key = groups[0]
+        children = node[key]
+        if not isinstance(children, list) or not children:
+            raise SegmentError(f"{path}{key}", "a group lists one condition or more")
+        compiled = [
+            _node(child, path=f"{path}{key}[{index}].", depth=depth + 1, now=now, counter=counter)
+            for index, child in enumerate(children)
+        ]
+        combined = compiled[0]
+        for part in compiled[1:]:
+            combined = (combined & part) if key == "all" else (combined | part)
+        return combined
+    return _condition(node, path=path, now=now, counter=counter)
+
+
+def _condition(node: dict, *, path: str, now: datetime, counter: list[int]) -> Q:
+    counter[0] += 1
+    if counter[0] > MAX_CONDITIONS:
+        raise SegmentError(path, f"a segment has {MAX_CONDITIONS} conditions at most")
+    unknown = set(node) - {"field", "op", "value"}
+    if unknown:
+        raise SegmentError(path, f"unknown key {sorted(unknown)[0]!r}; a condition has field, op and value")
+    name = node.get("field")
+    field = _fields.get(name) if isinstance(name, str) else None
+    if field is None:
+        raise SegmentError(f"{path}field", f"unknown field {name!r}; known: {', '.join(sorted(_fields))}")
+    op = node.get("op")
+    if op not in field.ops:
+        raise SegmentError(f"{path}op", f"{field.name} takes {', '.join(field.ops)}, not {op!r}")
+    if "value" not in node:
+        raise SegmentError(f"{path}value", "a condition needs a value")
+    value = _value(field, node["value"], path=f"{path}value")
+    return field.build(op, value, now)
+
+
+def _value(field: Field, value, *, path: str):
+    kind = field.kind
+    if kind in ("choices", "texts"):
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            raise SegmentError(path, f"{field.name} takes a list of names")
+        if kind == "choices":
+            wrong = [v for v in value if v not in field.choices]
+            if wrong:
+                raise SegmentError(
+                    path, f"{wrong[0]!r} is not a {field.name}; one of {', '.join(field.choices)}"
+                )
+        return value[:500]
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise SegmentError(path, f"{field.name} takes true or false")
+        return value
+    if kind == "text":
+        if not isinstance(value, str) or not value.strip():
+            raise SegmentError(path, f"{field.name} takes a text")
+        return value.strip()[:200]
+    # number, money, days
+    if isinstance(value, bool):
+        raise SegmentError(path, f"{field.name} compares to a number, not {value!r}")
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise SegmentError(path, f"{field.name} compares to a number, not {value!r}") from None
+    if not number.is_finite() or number < 0 or number > Decimal("1e12"):
+        raise SegmentError(path, f"{field.name} compares to a number from 0 up, not {value!r}")
+    if kind in ("number", "days") and number != number.to_integral_value():
+        raise SegmentError(path, f"{field.name} compares to a whole number, not {value!r}")
+    return int(number) if kind in ("number", "days") else number
+
+
+# --- Using a segment --------------------------------------------------------------------------------
+
+
+def segment_customers(rule, *, now: datetime) -> QuerySet[Customer]:
+    """The customers the rule selects (merged duplicates never)."""
+    return Customer.objects.filter(merged_into__isnull=True).filter(segment_compile(rule, now=now)).distinct()
+
+
+def segment_preview(rule, *, now: datetime, sample: int = 10) -> tuple[int, list[Customer]]:
+    """How many, and the first few by id: two queries whatever the segment's size."""
+    customers = segment_customers(rule, now=now)
+    return customers.count(), list(customers.order_by("-pk")[:sample])
+
+
+# --- The customer's own fields ----------------------------------------------------------------------
+
+
+def _compare(column: str) -> Callable[[str, object, datetime], Q]:
+    def build(op: str, value, now: datetime) -> Q:
+        condition = Q(**{f"{column}{COMPARISONS[op]}": value})
+        return ~condition if op == "ne" else condition
+
+    return build
+
+
+def _in(column: str, *, upper: bool = False) -> Callable[[str, object, datetime], Q]:
+    def build(op: str, value, now: datetime) -> Q:
+        values = [v.strip().upper() for v in value] if upper else [v.strip() for v in value]
+        condition = Q(**{f"{column}__in": values})
+        return ~condition if op == "not_in" else condition
+
+    return build
+
+
+def _days_since(column: str) -> Callable[[str, object, datetime], Q]:
+    """`recency_days gte 90`: the moment is 90 days ago or earlier. Never-set moments match no
+    comparison (a prospect has no recency)."""
+    flipped = {"eq": "eq", "ne": "ne", "gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte"}
+
+    def build(op: str, value, now: datetime) -> Q:
+        moment = now - timedelta(days=value)
+        if op in ("eq", "ne"):
+            day = Q(**{f"{column}__gt": moment - timedelta(days=1), f"{column}__lte": moment})
+            return ~day & Q(**{f"{column}__isnull": False}) if op == "ne" else day
+        return Q(**{f"{column}{COMPARISONS[flipped[op]]}": moment})
+
+    return build
+
+
+def _tags(op: str, value, now: datetime) -> Q:
+    names = [name.strip() for name in value]
+    if op == "has_any":
+        return Q(tags__name__in=names)
+    if op == "has_none":
+        return ~Q(pk__in=Customer.objects.filter(tags__name__in=names).values("pk"))
+    condition = Q()
+    for name in names:  # has_all
+        condition &= Q(pk__in=Customer.objects.filter(tags__name=name).values("pk"))
+    return condition
+
+
+NUMBER_OPS = tuple(COMPARISONS)
+STAGES = tuple(Customer.Stage.values)
+for _field in [
+    Field("stage", "Lifecycle stage", "choices", ("in", "not_in"), _in("lifecycle_stage"), STAGES),
+    Field("orders_count", "Orders", "number", NUMBER_OPS, _compare("orders_count")),
+    Field("total_spent", "Total spent", "money", NUMBER_OPS, _compare("total_spent")),
+    Field("recency_days", "Days since the last order", "days", NUMBER_OPS, _days_since("last_order_at")),
+    Field("registered_days", "Days since registration", "days", NUMBER_OPS, _days_since("registered_at")),
+    Field("rfm_recency", "RFM recency (1-5)", "number", NUMBER_OPS, _compare("rfm_recency")),
+    Field("rfm_frequency", "RFM frequency (1-5)", "number", NUMBER_OPS, _compare("rfm_frequency")),
+    Field("rfm_monetary", "RFM monetary (1-5)", "number", NUMBER_OPS, _compare("rfm_monetary")),
+    Field("country", "Country (ISO code)", "texts", ("in", "not_in"), _in("country", upper=True)),
+    Field("city", "City", "texts", ("in", "not_in"), _in("city")),
+    Field(
+        "acquisition_channel", "Acquisition channel", "texts", ("in", "not_in"), _in("acquisition_channel")
+    ),
+    Field(
+        "marketing_opt_in",
+        "Marketing consent",
+        "bool",
+        ("is",),
+        lambda op, value, now: Q(marketing_opt_in=value),
+    ),
+    Field("tags", "Tags", "texts", ("has_any", "has_all", "has_none"), _tags),
+]:
+    field_register(_field)
