@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecrm import clock
 from console.forms import TicketLogForm
 from console.views import staff_required
+from lifecycle.loyalty import loyalty_summary
 from tickets import selectors, services
 from tickets.models import Macro, Team, Ticket
 
@@ -116,6 +117,7 @@ def _ticket_context(request, ticket_id: int) -> dict:
         "statuses": Ticket.Status.choices,
         "now": clock.now(),
         "currency": settings.CARECRM["CURRENCY"],
+        "loyalty": loyalty_summary(page.ticket.customer),
     }
 
 

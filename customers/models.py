@@ -63,6 +63,8 @@ class Customer(models.Model):
     )
     first_order_at = models.DateTimeField(null=True, blank=True)
     last_order_at = models.DateTimeField(null=True, blank=True)
+    # Balance of the loyalty ledger (lifecycle.LoyaltyEntry), kept with F() updates.
+    loyalty_points = models.IntegerField(default=0)
     # RFM quintiles among customers who bought (5 best), set by lifecycle's rfm job; null before a purchase.
     rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True)
     rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)

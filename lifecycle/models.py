@@ -83,3 +83,28 @@ class Segment(models.Model):
             segment_compile(self.rule, now=clock.now())
         except SegmentError as error:
             raise ValidationError({"rule": str(error)}) from error
+
+
+class LoyaltyEntry(models.Model):
+    """One line of a customer's points ledger. The key makes each earning or loss happen once, however
+    often its event is handled."""
+
+    class Reason(models.TextChoices):
+        ORDER = "order", "Order placed"
+        CANCELLATION = "cancellation", "Order cancelled"
+        REFUND = "refund", "Refund"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="loyalty_entries")
+    points = models.IntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    key = models.CharField(max_length=100, unique=True)
+    note = models.CharField(max_length=200, blank=True, default="")
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "loyalty entries"
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="loyalty_customer_occurred")]
+
+    def __str__(self):
+        return f"{self.points:+d} {self.reason}"

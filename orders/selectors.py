@@ -59,7 +59,8 @@ def order_for_tracking(*, number: str, among: Collection[int] | None = None) -> 
     if among is not None:
         orders = orders.filter(pk__in=list(among))
     return (
-        orders.prefetch_related(
+        orders.select_related("customer")
+        .prefetch_related(
             Prefetch("items", queryset=OrderItem.objects.order_by("id")),
             Prefetch("shipments", queryset=Shipment.objects.order_by("shipped_at", "id")),
             Prefetch(

@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecrm import clock, money, ratelimit
+from lifecycle.loyalty import loyalty_summary
 from orders import selectors, services
 from orders.carriers import tracking_url
 from orders.forms import CancelRequestForm, ProblemReportForm, ReturnRequestForm, TrackLookupForm
@@ -395,6 +396,7 @@ def _render_order(
         "adjustment": _money(order.total - subtotal, order.currency) if order.total != subtotal else "",
         "total": _money(order.total, order.currency),
         "shipments": _shipments(order),
+        "loyalty": loyalty_summary(order.customer),
         "returns": list(order.returns.all()),
         "open_requests": [(_request_label(alert), alert) for alert in open_requests],
         "can_return": bool(returnable) and order.status not in (Status.CANCELLED, Status.RETURNED),

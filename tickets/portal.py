@@ -19,6 +19,7 @@ from carecrm import clock, ratelimit
 from carecrm.links import site_url
 from customers.models import Customer, CustomerIdentity
 from customers.services import normalize_email
+from lifecycle.loyalty import loyalty_summary
 from tickets import services
 from tickets.models import Message, Ticket
 
@@ -108,7 +109,11 @@ def request_list(request):
     if customer is None:
         return redirect("requests:start")
     tickets = Ticket.objects.filter(customer=customer).order_by("-updated_at", "-pk")[:100]
-    return render(request, "tickets/requests_list.html", {"customer": customer, "tickets": tickets})
+    return render(
+        request,
+        "tickets/requests_list.html",
+        {"customer": customer, "tickets": tickets, "loyalty": loyalty_summary(customer)},
+    )
 
 
 @never_cache

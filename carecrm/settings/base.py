@@ -281,6 +281,9 @@ CARECRM = {
     "PRICE_PROTECTION_DAYS": env.int("CARECRM_PRICE_PROTECTION_DAYS", default=30),
     "UNREFUNDED_CANCELLATION_DAYS": env.int("CARECRM_UNREFUNDED_CANCELLATION_DAYS", default=3),
     "REFUND_DUE_DAYS": env.int("CARECRM_REFUND_DUE_DAYS", default=7),
+    # Loyalty: points per whole unit of the shop's currency spent, and the tiers ("name:points" from 0 up).
+    "LOYALTY_POINTS_PER_UNIT": env.int("CARECRM_LOYALTY_POINTS_PER_UNIT", default=1),
+    "LOYALTY_TIERS": env.str("CARECRM_LOYALTY_TIERS", default="Bronze:0,Silver:500,Gold:1500"),
     # A cart the store last changed this long ago, not checked out, is abandoned (cart_abandoned, once).
     "CART_ABANDONED_AFTER_MINUTES": env.int("CARECRM_CART_ABANDONED_AFTER_MINUTES", default=60),
     # A service email about something older than this is not sent: a backfill of last year's shipments

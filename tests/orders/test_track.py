@@ -391,8 +391,9 @@ def test_the_order_page_takes_the_same_queries_however_much_the_order_holds(clie
 
     assert small_page.status_code == large_page.status_code == 200
     assert large_page.content.decode().count('class="event ') == 4 * 31
-    # 1 the session, 2 the order, 3 its items, 4 its shipments, 5 what each carries (with the item),
-    # 6 their tracking events, 7 its returns, 8 their items (with the item), 9 its open requests.
+    # 1 the session, 2 the order with its customer (loyalty points), 3 its items, 4 its shipments,
+    # 5 what each carries (with the item), 6 their tracking events, 7 its returns, 8 their items (with the
+    # item), 9 its open requests.
     assert len(small_queries) == len(large_queries) == 9, [q["sql"] for q in large_queries]
 
 
