@@ -7,7 +7,7 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from carecrm import demo, jobs
         from lifecycle import segments, subscribers
-        from orders import carts, notifications, segment_fields, services
+        from orders import carts, notifications, recommendations, segment_fields, services
         from orders import demo as orders_demo
 
         for field in segment_fields.FIELDS:
@@ -15,6 +15,7 @@ class OrdersConfig(AppConfig):
         jobs.register("payment_problems", services.payment_problems_detect, order=20)
         jobs.register("late_deliveries", services.deliveries_late_detect, order=20)
         jobs.register("abandoned_carts", carts.carts_abandoned_detect, order=20)
+        jobs.register("bought_together", recommendations.product_pairs_rebuild, order=60)
         # After the event sweep (order 0), which records the notifications this job sends.
         jobs.register("order_notifications", notifications.notifications_sweep, order=30)
         subscribers.register(

@@ -390,3 +390,19 @@ class Cart(models.Model):
 
     def __str__(self):
         return f"Cart {self.external_id}"
+
+
+class ProductPair(models.Model):
+    """How many orders held both products: the "bought together" table the recommendations job
+    rebuilds from order history."""
+
+    sku = models.CharField(max_length=100)
+    other_sku = models.CharField(max_length=100)
+    orders = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sku", "other_sku"], name="product_pair_once")]
+
+    def __str__(self):
+        return f"{self.sku} + {self.other_sku}: {self.orders}"

@@ -1,0 +1,74 @@
+"""Recommendations from order history: products bought together. A periodic job rebuilds the pair
+table in one set-based statement; a customer's suggestions are the products most often bought with
+what they bought, which they have not bought yet."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Max, Sum
+
+from customers.models import Customer
+from orders.models import OrderItem, ProductPair
+
+# The pairs are rebuilt at most this often: history moves slowly and the statement reads every item.
+REBUILD_EVERY = timedelta(hours=24)
+# A pair seen in fewer orders than this is chance, not a pattern.
+MIN_ORDERS = 2
+
+_REBUILD = """
+INSERT INTO orders_productpair (sku, other_sku, orders, computed_at)
+SELECT a.sku, b.sku, COUNT(DISTINCT a.order_id), %s
+FROM orders_orderitem a
+JOIN orders_orderitem b ON b.order_id = a.order_id AND b.sku <> a.sku
+JOIN orders_order o ON o.id = a.order_id
+WHERE o.status <> 'cancelled'
+GROUP BY a.sku, b.sku
+HAVING COUNT(DISTINCT a.order_id) >= %s
+"""
+
+
+def product_pairs_rebuild(*, now: datetime, force: bool = False) -> str:
+    """A tick job: rebuild the bought-together table when it is a day old (or `force`)."""
+    last = ProductPair.objects.aggregate(last=Max("computed_at"))["last"]
+    if not force and last is not None and now - last < REBUILD_EVERY:
+        return "bought-together pairs are fresh"
+    with transaction.atomic():
+        ProductPair.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(_REBUILD, [now, MIN_ORDERS])
+    return f"{ProductPair.objects.count()} bought-together pairs rebuilt"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    sku: str
+    name: str
+    score: int
+
+
+def recommendations_for(customer: Customer, *, limit: int = 3) -> list[Suggestion]:
+    """Up to `limit` products most often bought with what the customer bought, not bought yet: two
+    queries whatever the history."""
+    bought = OrderItem.objects.filter(order__customer=customer).values("sku")
+    ranked = list(
+        ProductPair.objects.filter(sku__in=bought)
+        .exclude(other_sku__in=bought)
+        .values("other_sku")
+        .annotate(score=Sum("orders"))
+        .order_by("-score", "other_sku")[:limit]
+    )
+    if not ranked:
+        return []
+    # Each product under the name it was last sold with.
+    latest = (
+        OrderItem.objects.filter(sku__in=[row["other_sku"] for row in ranked])
+        .values("sku")
+        .annotate(latest=Max("pk"))
+        .values("latest")
+    )
+    names = dict(OrderItem.objects.filter(pk__in=latest).values_list("sku", "name"))
+    return [
+        Suggestion(row["other_sku"], names.get(row["other_sku"], row["other_sku"]), row["score"])
+        for row in ranked
+    ]
