@@ -173,6 +173,14 @@ def _customer_orders(
     span = now - customer.registered_at
     # Most buyers order within days of registering; one who registered an hour ago ordered since.
     placed_at = customer.registered_at + min(timedelta(days=rng.expovariate(1 / 4)), span * rng.random())
+    # A few regulars of long standing order every month or so, and big: the shop's loyal customers. Drawn
+    # apart, so everyone else's history stays what it was.
+    regular_rng = random.Random(f"{options.seed}:{customer.external_id}:regular")  # noqa: S311 -- demo data
+    if span > timedelta(days=240) and regular_rng.random() < 0.25:
+        _regular_orders(
+            customer, index=index, currency=currency, rng=rng, now=now, tally=tally, draw=regular_rng
+        )
+        return
     for k in range(count):
         placed_at = max(placed_at, customer.registered_at + timedelta(minutes=5))
         if placed_at >= now:
@@ -190,6 +198,35 @@ def _customer_orders(
         placed_at += timedelta(days=rng.expovariate(1 / 75), hours=rng.uniform(0, 12))
 
 
+def _regular_orders(
+    customer: Customer,
+    *,
+    index: int,
+    currency: str,
+    rng: random.Random,
+    now: datetime,
+    tally: _Tally,
+    draw: random.Random,
+) -> None:
+    count = draw.randint(4, 6)
+    gaps = [timedelta(days=draw.uniform(20, 35), hours=draw.uniform(0, 12)) for _ in range(count - 1)]
+    # The latest order a few weeks ago at most: a regular is still coming back.
+    placed_at = now - timedelta(days=draw.uniform(3, 40)) - sum(gaps, timedelta())
+    for k in range(count):
+        _order_history(
+            customer,
+            number=f"{100000 + index * 10 + k}",
+            placed_at=placed_at,
+            currency=currency,
+            rng=rng,
+            now=now,
+            tally=tally,
+            basket=4,
+        )
+        if k < len(gaps):
+            placed_at += gaps[k]
+
+
 def _order_history(
     customer: Customer,
     *,
@@ -199,9 +236,11 @@ def _order_history(
     rng: random.Random,
     now: datetime,
     tally: _Tally,
+    basket: int = 0,
 ) -> None:
-    """Place one order and play its life forward, stopping at `now`: recent orders are still on the way."""
-    lines = rng.sample(_CATALOGUE, k=rng.choices([1, 2, 3, 4], weights=[50, 30, 14, 6])[0])
+    """Place one order and play its life forward, stopping at `now`: recent orders are still on the way.
+    `basket` fixes the number of products (a regular's big order); otherwise it is drawn."""
+    lines = rng.sample(_CATALOGUE, k=basket or rng.choices([1, 2, 3, 4], weights=[50, 30, 14, 6])[0])
     # rng.sample ignores popularity: the first line is drawn by it, so best-sellers sell best.
     lines[0] = rng.choices(_CATALOGUE, weights=_SKU_WEIGHTS)[0]
     lines = list({line[0]: line for line in lines}.values())
