@@ -24,7 +24,14 @@ run: install
 	@# PORT=5000 unless told otherwise, so the port is passed on (8000 unless PORT is set).
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile start --port $${PORT:-8000}
 
-test: install
+# Public datasets the tests replay: downloaded by hash, never installed.
+DATASETS := var/datasets/.downloaded
+$(DATASETS): tests/datasets/requirements.txt | $(INSTALLED)
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
+		-r tests/datasets/requirements.txt -d var/datasets
+	@touch $(DATASETS)
+
+test: install $(DATASETS)
 	DJANGO_SETTINGS_MODULE=carecrm.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
