@@ -259,25 +259,58 @@ def stage_subscriber(event: Event, *, now: datetime) -> None:
     customer_stage_refresh(customer=customer, now=now)
 
 
-def stages_age(*, now: datetime, batch: int = 500) -> str:
-    """Buyers whose last order has grown old enough become dormant, then lost."""
+def stages_age(*, now: datetime, batch: int = 5000) -> str:
+    """Buyers whose last order has grown old become lost (a year, by default) or dormant (90 days),
+    set-based: per batch one query picks the customers, one UPDATE per previous stage moves them and one
+    bulk INSERT records their `stage_changed` events, so memory stays flat however many customers there
+    are. The rows are locked while they move, so a concurrent order's refresh waits or skips them."""
     rules = settings.CARECRM
     dormant_before = now - timedelta(days=rules["DORMANT_AFTER_DAYS"])
     lost_before = now - timedelta(days=rules["LOST_AFTER_DAYS"])
-    due = Customer.objects.filter(merged_into__isnull=True).filter(
-        Q(lifecycle_stage__in=[Stage.NEW, Stage.ACTIVE, Stage.LOYAL], last_order_at__lte=dormant_before)
-        | Q(lifecycle_stage=Stage.DORMANT, last_order_at__lte=lost_before)
-    )
-    changed, after_pk = 0, 0
-    while True:
-        with transaction.atomic():
-            customers = list(
-                due.filter(pk__gt=after_pk).select_for_update(skip_locked=True).order_by("pk")[:batch]
+    buying = [Stage.NEW, Stage.ACTIVE, Stage.LOYAL]
+    moves = [
+        (Stage.LOST, Q(lifecycle_stage__in=[*buying, Stage.DORMANT], last_order_at__lte=lost_before)),
+        (Stage.DORMANT, Q(lifecycle_stage__in=buying, last_order_at__lte=dormant_before)),
+    ]
+    changed = 0
+    for to_stage, due in moves:
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    Customer.objects.filter(due, merged_into__isnull=True)
+                    .select_for_update(skip_locked=True)
+                    .order_by("pk")
+                    .values_list("pk", "lifecycle_stage")[:batch]
+                )
+                moved = _stages_move(rows, to_stage=to_stage, now=now)
+                changed += moved
+            if len(rows) < batch or not moved:
+                break
+    return f"{changed} customers changed stage"
+
+
+def _stages_move(rows: list[tuple[int, str]], *, to_stage: str, now: datetime) -> int:
+    by_stage: dict[str, list[int]] = {}
+    for pk, stage in rows:
+        by_stage.setdefault(stage, []).append(pk)
+    events = []
+    for from_stage, ids in by_stage.items():
+        Customer.objects.filter(pk__in=ids).update(lifecycle_stage=to_stage, stage_changed_at=now)
+        events += [
+            Event(
+                customer_id=pk,
+                kind="stage_changed",
+                occurred_at=now,
+                summary=f"Stage {from_stage} → {to_stage}",
+                data={"from": from_stage, "to": to_stage},
             )
-            changed += sum(customer_stage_refresh(customer=c, now=now) for c in customers)
-        if len(customers) < batch:
-            return f"{changed} customers changed stage"
-        after_pk = customers[-1].pk
+            for pk in ids
+        ]
+    if events:
+        # Both databases hand back the new rows' ids from a bulk insert.
+        event_ids = [event.pk for event in Event.objects.bulk_create(events, batch_size=1000)]
+        transaction.on_commit(partial(_events_enqueue, event_ids))
+    return len(events)
 
 
 # --- Service emails ---------------------------------------------------------------------------------

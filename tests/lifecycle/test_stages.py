@@ -3,10 +3,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer
 from lifecycle.models import Event
-from lifecycle.services import customer_stage_refresh, stage_for
+from lifecycle.services import customer_stage_refresh, stage_for, stages_age
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +71,35 @@ def test_a_dormant_customer_who_buys_again_becomes_active_and_it_is_an_event():
     assert customer.lifecycle_stage == Stage.ACTIVE
     assert Event.objects.filter(customer=customer, kind="stage_changed", data__to="active").exists()
     assert customer_stage_refresh(customer=customer, now=NOW) is False
+
+
+def test_aging_is_set_based_the_same_queries_for_few_or_many_customers():
+    def idle(count: int, first: int) -> None:
+        for n in range(first, first + count):
+            buyer(
+                orders=2,
+                spent="80.00",
+                days_since_last_order=120,
+                email=f"idle{n}@mail.example",
+                lifecycle_stage=Stage.ACTIVE,
+            )
+            buyer(
+                orders=3,
+                spent="900.00",
+                days_since_last_order=400,
+                email=f"gone{n}@mail.example",
+                lifecycle_stage=Stage.LOYAL,
+            )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            stages_age(now=NOW)
+        return len(ctx.captured_queries)
+
+    idle(2, 0)
+    few = queries()
+    idle(40, 100)
+    assert queries() == few
+    stages = dict(Customer.objects.values_list("email", "lifecycle_stage"))
+    assert stages["idle120@mail.example"] == "dormant" and stages["gone120@mail.example"] == "lost"
+    assert Event.objects.filter(kind="stage_changed", data__to="lost").count() == 42
