@@ -14,6 +14,7 @@ from carecrm import clock
 from console.forms import TicketLogForm
 from console.views import staff_required
 from lifecycle.loyalty import loyalty_summary
+from lifecycle.value import customer_value
 from orders.recommendations import recommendations_for
 from tickets import selectors, services
 from tickets.models import Macro, Team, Ticket
@@ -119,6 +120,7 @@ def _ticket_context(request, ticket_id: int) -> dict:
         "now": clock.now(),
         "currency": settings.CARECRM["CURRENCY"],
         "loyalty": loyalty_summary(page.ticket.customer),
+        "value": customer_value(page.ticket.customer),
         "suggestions": recommendations_for(page.ticket.customer),
     }
 

@@ -10,10 +10,12 @@ class LifecycleConfig(AppConfig):
     def ready(self):
         from carecrm import demo, jobs
         from lifecycle import demo as lifecycle_demo
-        from lifecycle import loyalty, services, subscribers, value
+        from lifecycle import loyalty, segments, services, subscribers, value
 
         subscribers.register("lifecycle.stage", services.stage_subscriber, kinds=STAGE_KINDS)
         subscribers.register("lifecycle.loyalty", loyalty.loyalty_subscriber, kinds=loyalty.EVENT_KINDS)
+        for field in loyalty.segment_fields():
+            segments.field_register(field)
         # The sweep goes first so that a tick sees every event before the jobs that depend on them.
         jobs.register("event_sweep", services.event_sweep, order=0)
         jobs.register("stages_age", services.stages_age, order=10)

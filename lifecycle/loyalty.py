@@ -9,10 +9,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from customers.models import Customer
 from lifecycle.models import Event, LoyaltyEntry
+from lifecycle.segments import NUMBER_OPS, Field, compare
 from lifecycle.services import event_record
 
 EVENT_KINDS = ["order_placed", "order_cancelled", "refund_issued"]
@@ -128,3 +129,31 @@ def loyalty_summary(customer: Customer) -> dict:
         "next_tier": upcoming[0].name if upcoming else "",
         "points_to_next": upcoming[1] if upcoming else 0,
     }
+
+
+def _tier_condition(op: str, value, now) -> Q:
+    """`loyalty_tier in [Silver]`: balances from the tier's threshold up to the next one's."""
+    bounds = tiers()
+    condition = Q(pk__in=[])
+    for index, tier in enumerate(bounds):
+        if tier.name in value:
+            upper = bounds[index + 1].threshold if index + 1 < len(bounds) else None
+            span = Q(loyalty_points__gte=tier.threshold) if index else Q()
+            if upper is not None:
+                span &= Q(loyalty_points__lt=upper)
+            condition |= span
+    return ~condition if op == "not_in" else condition
+
+
+def segment_fields() -> list[Field]:
+    return [
+        Field("loyalty_points", "Loyalty points", "number", NUMBER_OPS, compare("loyalty_points")),
+        Field(
+            "loyalty_tier",
+            "Loyalty tier",
+            "choices",
+            ("in", "not_in"),
+            _tier_condition,
+            tuple(tier.name for tier in tiers()),
+        ),
+    ]

@@ -163,7 +163,7 @@ def segment_preview(rule, *, now: datetime, sample: int = 10) -> tuple[int, list
 # --- The customer's own fields ----------------------------------------------------------------------
 
 
-def _compare(column: str) -> Callable[[str, object, datetime], Q]:
+def compare(column: str) -> Callable[[str, object, datetime], Q]:
     def build(op: str, value, now: datetime) -> Q:
         condition = Q(**{f"{column}{COMPARISONS[op]}": value})
         return ~condition if op == "ne" else condition
@@ -212,13 +212,13 @@ NUMBER_OPS = tuple(COMPARISONS)
 STAGES = tuple(Customer.Stage.values)
 for _field in [
     Field("stage", "Lifecycle stage", "choices", ("in", "not_in"), _in("lifecycle_stage"), STAGES),
-    Field("orders_count", "Orders", "number", NUMBER_OPS, _compare("orders_count")),
-    Field("total_spent", "Total spent", "money", NUMBER_OPS, _compare("total_spent")),
+    Field("orders_count", "Orders", "number", NUMBER_OPS, compare("orders_count")),
+    Field("total_spent", "Total spent", "money", NUMBER_OPS, compare("total_spent")),
     Field("recency_days", "Days since the last order", "days", NUMBER_OPS, _days_since("last_order_at")),
     Field("registered_days", "Days since registration", "days", NUMBER_OPS, _days_since("registered_at")),
-    Field("rfm_recency", "RFM recency (1-5)", "number", NUMBER_OPS, _compare("rfm_recency")),
-    Field("rfm_frequency", "RFM frequency (1-5)", "number", NUMBER_OPS, _compare("rfm_frequency")),
-    Field("rfm_monetary", "RFM monetary (1-5)", "number", NUMBER_OPS, _compare("rfm_monetary")),
+    Field("rfm_recency", "RFM recency (1-5)", "number", NUMBER_OPS, compare("rfm_recency")),
+    Field("rfm_frequency", "RFM frequency (1-5)", "number", NUMBER_OPS, compare("rfm_frequency")),
+    Field("rfm_monetary", "RFM monetary (1-5)", "number", NUMBER_OPS, compare("rfm_monetary")),
     Field("country", "Country (ISO code)", "texts", ("in", "not_in"), _in("country", upper=True)),
     Field("city", "City", "texts", ("in", "not_in"), _in("city")),
     Field(

@@ -281,6 +281,8 @@ CARECRM = {
     "PRICE_PROTECTION_DAYS": env.int("CARECRM_PRICE_PROTECTION_DAYS", default=30),
     "UNREFUNDED_CANCELLATION_DAYS": env.int("CARECRM_UNREFUNDED_CANCELLATION_DAYS", default=3),
     "REFUND_DUE_DAYS": env.int("CARECRM_REFUND_DUE_DAYS", default=7),
+    # What answering one ticket costs the shop, in its currency: the profitability class subtracts it.
+    "SERVICE_COST_PER_TICKET": env.str("CARECRM_SERVICE_COST_PER_TICKET", default="5.00"),
     # Loyalty: points per whole unit of the shop's currency spent, and the tiers ("name:points" from 0 up).
     "LOYALTY_POINTS_PER_UNIT": env.int("CARECRM_LOYALTY_POINTS_PER_UNIT", default=1),
     "LOYALTY_TIERS": env.str("CARECRM_LOYALTY_TIERS", default="Bronze:0,Silver:500,Gold:1500"),

@@ -266,3 +266,15 @@ def test_the_admin_previews_a_segment(admin_client, people):
     page = admin_client.get(f"/admin/lifecycle/segment/{segment.pk}/change/").content.decode()
 
     assert "2 customers" in page
+
+
+def test_loyalty_points_and_tiers(people):
+    Customer.objects.filter(email="ana@mail.example").update(loyalty_points=1600)
+    Customer.objects.filter(email="bo@mail.example").update(loyalty_points=700)
+
+    assert names({"field": "loyalty_tier", "op": "in", "value": ["Gold"]}) == ["ana"]
+    assert names({"field": "loyalty_tier", "op": "in", "value": ["Silver", "Bronze"]}) == ["bo", "cy"]
+    assert names({"field": "loyalty_tier", "op": "not_in", "value": ["Bronze"]}) == ["ana", "bo"]
+    assert names({"field": "loyalty_points", "op": "gte", "value": 700}) == ["ana", "bo"]
+    with pytest.raises(SegmentError, match="'Platinum' is not a loyalty_tier"):
+        segment_compile({"field": "loyalty_tier", "op": "in", "value": ["Platinum"]}, now=NOW)
