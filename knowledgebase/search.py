@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery as TsQuery
@@ -179,7 +179,30 @@ def articles_search(
     return result
 
 
+# A suggestion typed again within this long continues the same question.
+TYPING_WINDOW = timedelta(minutes=10)
+
+
 def _search_log(*, replaces: int | None, visitor: str, source: str, **fields) -> int:
+    if visitor and replaces is None and source == SearchQuery.Source.CONTACT:
+        # The page may not know its row yet (a keystroke's request overtaken by the next): the visitor's
+        # latest suggestion row of a few minutes ago, for text one extends the other, is this question.
+        latest = (
+            SearchQuery.objects.filter(
+                visitor=visitor,
+                source=source,
+                settled_at__isnull=True,
+                escalated=False,
+                created_at__gte=fields["created_at"] - TYPING_WINDOW,
+            )
+            .order_by("-pk")
+            .values_list("pk", "normalized")
+            .first()
+        )
+        if latest and (
+            fields["normalized"].startswith(latest[1]) or latest[1].startswith(fields["normalized"])
+        ):
+            replaces = latest[0]
     if replaces is not None and visitor:
         updated = SearchQuery.objects.filter(
             pk=replaces, visitor=visitor, source=source, settled_at__isnull=True, escalated=False

@@ -27,6 +27,19 @@ FORM = {
 }
 
 
+def test_suggestions_typed_without_the_row_known_still_log_one_question(client):
+    ArticleFactory(title="Where is my parcel?", body="Track it.")
+
+    for typed in ("where is", "where is my", "where is my parcel"):
+        client.get("/contact/suggestions/", {"subject": typed})
+    client.get("/contact/suggestions/", {"subject": "refund"})
+
+    assert list(SearchQuery.objects.order_by("pk").values_list("text", flat=True)) == [
+        "where is my parcel",
+        "refund",
+    ]
+
+
 def test_the_form_prefills_the_question_from_the_help_centre(client):
     ArticleFactory(title="Where is my parcel?", body="Track it.")
 
