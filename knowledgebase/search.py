@@ -192,16 +192,17 @@ def _search_log(*, replaces: int | None, visitor: str, source: str, **fields) ->
                 visitor=visitor,
                 source=source,
                 settled_at__isnull=True,
-                escalated=False,
                 created_at__gte=fields["created_at"] - TYPING_WINDOW,
             )
             .order_by("-pk")
-            .values_list("pk", "normalized")
+            .values_list("pk", "normalized", "escalated")
             .first()
         )
         if latest and (
             fields["normalized"].startswith(latest[1]) or latest[1].startswith(fields["normalized"])
         ):
+            if latest[2]:
+                return latest[0]  # a keystroke's request arriving after the question was sent as a ticket
             replaces = latest[0]
     if replaces is not None and visitor:
         updated = SearchQuery.objects.filter(

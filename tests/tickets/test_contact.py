@@ -40,6 +40,16 @@ def test_suggestions_typed_without_the_row_known_still_log_one_question(client):
     ]
 
 
+def test_a_suggestion_request_arriving_after_the_form_was_sent_logs_nothing_more(client):
+    client.get("/contact/suggestions/", {"subject": "where is my"})
+    client.post("/contact/", {**FORM, "subject": "where is my parcel"})
+
+    client.get("/contact/suggestions/", {"subject": "where is my parcel"})  # the last keystroke, late
+
+    [logged] = SearchQuery.objects.filter(source=SearchQuery.Source.CONTACT)
+    assert logged.escalated is True
+
+
 def test_the_form_prefills_the_question_from_the_help_centre(client):
     ArticleFactory(title="Where is my parcel?", body="Track it.")
 
