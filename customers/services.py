@@ -147,6 +147,21 @@ def _locked(queryset) -> Customer | None:
     return queryset.select_for_update(of=("self",)).order_by("pk").first()
 
 
+def customer_by_email(email: str) -> Customer | None:
+    """The customer who owns this address as one of their identities, following merges to the survivor."""
+    identity = (
+        CustomerIdentity.objects.select_related("customer")
+        .filter(kind=CustomerIdentity.Kind.EMAIL, value=normalize_email(email))
+        .first()
+    )
+    if identity is None:
+        return None
+    customer = identity.customer
+    while customer.merged_into_id:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
 def identity_attach(*, customer: Customer, kind: str, value: str) -> CustomerIdentity:
     """Attach an address to the customer. An address that already belongs to someone else is a
     conflict, never a silent move: that is what customer merge is for."""

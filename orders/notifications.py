@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from carecrm.links import site_url
+from carecrm.mail import esp_message_id
 from customers.models import Customer
 from lifecycle.models import Event
 from orders import carriers
@@ -180,7 +181,7 @@ def notification_send(*, notification_id: int, now: datetime) -> str:
     except Exception as exc:
         logger.exception("Notification %s to order %s failed", notification.pk, notification.order.number)
         return _finish(notification, NotificationStatus.FAILED, error=f"{exc.__class__.__name__}: {exc}")
-    return _finish(notification, NotificationStatus.SENT, message_id=_esp_message_id(message), sent_at=now)
+    return _finish(notification, NotificationStatus.SENT, message_id=esp_message_id(message), sent_at=now)
 
 
 def _finish(notification: Notification, status: str, **fields) -> str:
@@ -190,13 +191,6 @@ def _finish(notification: Notification, status: str, **fields) -> str:
         status=status, **fields
     )
     return status
-
-
-def _esp_message_id(message: EmailMultiAlternatives) -> str:
-    # django-anymail backends tell what the ESP called the message; Django's own backends do not.
-    status = getattr(message, "anymail_status", None)
-    message_id = getattr(status, "message_id", None)
-    return "" if message_id is None else str(message_id)[:300]
 
 
 def notifications_sweep(*, now: datetime, limit: int = 200) -> str:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from carecrm.links import site_url
+from carecrm.mail import esp_message_id
 from knowledgebase.models import Article
 from tickets.models import Message, Ticket
 from tickets.tokens import body_marker, outbound_message_id, reply_address
@@ -102,11 +103,7 @@ def message_send(*, message_id: int, now: datetime) -> str:
     except Exception as exc:
         logger.exception("Message %s of ticket %s failed", message.pk, message.ticket.reference)
         return _finish(message, Delivery.FAILED, delivery_error=f"{exc.__class__.__name__}: {exc}"[:5000])
-    status = getattr(email, "anymail_status", None)
-    esp_id = getattr(status, "message_id", None)
-    return _finish(
-        message, Delivery.SENT, esp_message_id="" if esp_id is None else str(esp_id)[:200], sent_at=now
-    )
+    return _finish(message, Delivery.SENT, esp_message_id=esp_message_id(email, max_length=200), sent_at=now)
 
 
 def _thread_headers(message: Message) -> dict[str, str]:

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from carecrm import clock, ratelimit
 from carecrm.links import site_url
-from customers.models import Customer, CustomerIdentity
-from customers.services import normalize_email
+from customers.models import Customer
+from customers.services import customer_by_email, normalize_email
 from lifecycle.loyalty import loyalty_summary
 from tickets import services
 from tickets.models import Message, Ticket
@@ -72,12 +72,9 @@ def start(request):
 
 
 def _send_link(email: str) -> None:
-    identity = CustomerIdentity.objects.select_related("customer").filter(kind="email", value=email).first()
-    if identity is None:
+    customer = customer_by_email(email)
+    if customer is None:
         return
-    customer = identity.customer
-    while customer.merged_into_id:
-        customer = Customer.objects.get(pk=customer.merged_into_id)
     body = render_to_string(
         "tickets/email/requests_signin.txt", {"customer": customer, "link": signin_link(customer)}
     )

@@ -13,8 +13,8 @@ from django.db import transaction
 
 from carecrm import clock
 from carecrm.links import site_url
-from customers.models import Customer, CustomerIdentity
-from customers.services import normalize_email
+from customers.models import Customer
+from customers.services import customer_by_email, normalize_email
 from knowledgebase.models import SearchQuery
 from knowledgebase.search import articles_search
 from knowledgebase.services import searches_escalate
@@ -58,16 +58,9 @@ class Opened:
 def customer_for_contact(*, email: str, name: str = "", source: str, now: datetime) -> Customer:
     """The customer who owns this address (following merges), or a new one with this name."""
     email = normalize_email(email)
-    identity = (
-        CustomerIdentity.objects.select_related("customer")
-        .filter(kind=CustomerIdentity.Kind.EMAIL, value=email)
-        .first()
-    )
-    if identity is not None:
-        customer = identity.customer
-        while customer.merged_into_id:
-            customer = Customer.objects.get(pk=customer.merged_into_id)
-        return customer
+    known = customer_by_email(email)
+    if known is not None:
+        return known
     first, _, last = (name or "").strip().partition(" ")
     customer, _created = customer_upsert(
         data={"email": email, "first_name": first[:150], "last_name": last.strip()[:150]},
