@@ -12,8 +12,9 @@ count, spend, first and last order, stage as of a first day, country), then, six
 - segment: `segment_customers(rule).count()` for stage in (active, loyal) AND spend >= 200 AND country
   in (DE, FR), against the bare `SELECT count(*)` with the same three conditions.
 
-The customers' orders themselves are not generated: both measured paths read only the summary columns
-that orders keep current.
+Each customer's orders (delivered, one to three items each) are written too, and the customers' summary
+columns are checked against them before anything is measured; the measured paths read those summary
+columns, as the ORM code does, and the order rows give the tables the size they have in a real shop.
 """
 
 import argparse
@@ -129,7 +130,15 @@ def measure(size: int, *, seed: int, keep: bool) -> list[str]:
     try:
         began = time.perf_counter()
         _customers_copy(database, size=size, seed=seed)
-        print(f"  written with COPY in {time.perf_counter() - began:.1f} s", flush=True)
+        orders = database.scalar("SELECT count(*) FROM orders_order")
+        items = database.scalar("SELECT count(*) FROM orders_orderitem")
+        print(
+            f"  {size:,} customers, {orders:,} orders, {items:,} items written with COPY "
+            f"in {time.perf_counter() - began:.1f} s",
+            flush=True,
+        )
+        if wrong := _summaries_check(database):
+            raise BenchFailure(f"{wrong} customers' summary columns disagree with their orders")
         params = {"now": NOW, "dormant": NOW - timedelta(days=90), "lost": NOW - timedelta(days=365)}
         with closing(database.connect(autocommit=False)) as conn, conn.cursor() as cursor:
             cursor.execute(
@@ -189,45 +198,116 @@ def measure(size: int, *, seed: int, keep: bool) -> list[str]:
             database.drop()
 
 
+CUSTOMER_COLUMNS = (
+    "id, email, phone, first_name, last_name, registered_at, acquisition_channel, country, city, "
+    "marketing_opt_in, marketing_opt_in_source, lifecycle_stage, orders_count, total_spent, "
+    "first_order_at, last_order_at, created_at, updated_at, order_updates_opt_out, loyalty_points"
+)
+ORDER_COLUMNS = (
+    "id, customer_id, external_id, number, placed_at, status, currency, total, payment_method, "
+    "shipping_address, gift_wrap, delivery_slot, note, amount_paid, amount_refunded, delivered_at, "
+    "created_at, updated_at"
+)
+ITEM_COLUMNS = "order_id, sku, name, category, quantity, unit_price"
+CATEGORIES = ["shoes", "outerwear", "knitwear", "bags", "accessories", "home"]
+BATCH = 50_000
+
+
+def _line(values) -> str:
+    return "\t".join(values) + "\n"
+
+
 def _customers_copy(database: BenchDatabase, *, size: int, seed: int) -> None:
+    """Customers with their delivered orders (one to three items each), in batches of COPY; each
+    customer's summary columns are the sums of the orders written for it, and its stage is the one a
+    tick on the first day would have given it."""
     rng = random.Random(seed)
-    columns = (
-        "email, phone, first_name, last_name, registered_at, acquisition_channel, country, city, "
-        "marketing_opt_in, marketing_opt_in_source, lifecycle_stage, orders_count, total_spent, "
-        "first_order_at, last_order_at, created_at, updated_at, order_updates_opt_out, loyalty_points"
-    )
+    order_id = 0
     with closing(database.connect(autocommit=False)) as conn, conn.cursor() as cursor:
-        for start in range(0, size, 100_000):
-            out = io.StringIO()
-            for n in range(start, min(start + 100_000, size)):
+        for start in range(0, size, BATCH):
+            customers, orders, items = io.StringIO(), io.StringIO(), io.StringIO()
+            for customer_id in range(start + 1, min(start + BATCH, size) + 1):
                 registered = THEN - timedelta(days=rng.uniform(30, 900))
-                orders = rng.choices(range(9), weights=[35, 25, 14, 9, 6, 4, 3, 2, 2])[0]
-                if orders:
+                count = rng.choices(range(9), weights=[35, 25, 14, 9, 6, 4, 3, 2, 2])[0]
+                spent = 0
+                placed = []
+                if count:
                     first = registered + timedelta(days=rng.uniform(0, 20))
                     last = min(first + timedelta(days=rng.uniform(0, 500)), THEN)
-                    spent = round(orders * rng.uniform(20, 160), 2)
-                    idle = (THEN - last).days
+                    span = (last - first).total_seconds()
+                    placed = sorted(
+                        [first, last][:count]
+                        + [first + timedelta(seconds=rng.uniform(0, span)) for _ in range(count - 2)]
+                    )
+                for at in placed:
+                    order_id += 1
+                    lines = [(rng.randint(1, 2), rng.randint(900, 8000)) for _ in range(rng.randint(1, 3))]
+                    total = sum(quantity * cents for quantity, cents in lines)
+                    spent += total
+                    stamp = at.isoformat()
+                    amount = f"{total / 100:.2f}"
+                    orders.write(
+                        _line(
+                            [
+                                str(order_id),
+                                str(customer_id),
+                                f"o{order_id}",
+                                f"B{order_id:08d}",
+                                stamp,
+                                "delivered",
+                                "EUR",
+                                amount,
+                                "prepaid",
+                                "{}",
+                                "f",
+                                "",
+                                "",
+                                amount,
+                                "0",
+                                (at + timedelta(days=3)).isoformat(),
+                                stamp,
+                                stamp,
+                            ]
+                        )
+                    )
+                    for index, (quantity, cents) in enumerate(lines):
+                        category = rng.choice(CATEGORIES)
+                        items.write(
+                            _line(
+                                [
+                                    str(order_id),
+                                    f"{category}-{index}",
+                                    f"{category} item",
+                                    category,
+                                    str(quantity),
+                                    f"{cents / 100:.2f}",
+                                ]
+                            )
+                        )
+                if count:
+                    idle = (THEN - placed[-1]).days
                     if idle >= 365:
                         stage = "lost"
                     elif idle >= 90:
                         stage = "dormant"
-                    elif orders == 1:
+                    elif count == 1:
                         stage = "new"
-                    elif orders >= 3 and spent >= 500:
+                    elif count >= 3 and spent >= 50_000:
                         stage = "loyal"
                     else:
                         stage = "active"
-                    first_s, last_s = first.isoformat(), last.isoformat()
+                    first_s, last_s = placed[0].isoformat(), placed[-1].isoformat()
                 else:
-                    spent, stage, first_s, last_s = 0, "prospect", r"\N", r"\N"
+                    stage, first_s, last_s = "prospect", r"\N", r"\N"
                 stamp = registered.isoformat()
-                out.write(
-                    "\t".join(
+                customers.write(
+                    _line(
                         [
-                            f"c{n}@bench.example",
+                            str(customer_id),
+                            f"c{customer_id}@bench.example",
                             "",
                             "Bench",
-                            f"C{n}",
+                            f"C{customer_id}",
                             stamp,
                             "web",
                             rng.choice(COUNTRIES),
@@ -235,8 +315,8 @@ def _customers_copy(database: BenchDatabase, *, size: int, seed: int) -> None:
                             "f",
                             "",
                             stage,
-                            str(orders),
-                            f"{spent:.2f}",
+                            str(count),
+                            f"{spent / 100:.2f}",
                             first_s,
                             last_s,
                             stamp,
@@ -245,9 +325,29 @@ def _customers_copy(database: BenchDatabase, *, size: int, seed: int) -> None:
                             "0",
                         ]
                     )
-                    + "\n"
                 )
-            out.seek(0)
-            cursor.copy_expert(f"COPY customers_customer ({columns}) FROM STDIN", out)
+            for table, columns, buffer in [
+                ("customers_customer", CUSTOMER_COLUMNS, customers),
+                ("orders_order", ORDER_COLUMNS, orders),
+                ("orders_orderitem", ITEM_COLUMNS, items),
+            ]:
+                buffer.seek(0)
+                cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+        # The rows carry their own ids; the sequences move past them for anything written later.
+        for table in ["customers_customer", "orders_order"]:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
         conn.commit()
     database.execute("VACUUM ANALYZE")
+
+
+def _summaries_check(database: BenchDatabase) -> int:
+    """The customers whose summary columns disagree with their order rows: none, or the data is wrong."""
+    return database.scalar(
+        "SELECT count(*) FROM customers_customer c LEFT JOIN ("
+        "  SELECT customer_id, count(*) AS n, sum(total) AS spent, max(placed_at) AS last"
+        "  FROM orders_order GROUP BY customer_id) o ON o.customer_id = c.id "
+        "WHERE c.orders_count <> coalesce(o.n, 0) OR c.total_spent <> coalesce(o.spent, 0) "
+        "OR c.last_order_at IS DISTINCT FROM o.last"
+    )
