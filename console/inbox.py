@@ -14,8 +14,8 @@ from carecrm import clock
 from console.forms import TicketLogForm
 from console.views import staff_required
 from lifecycle.loyalty import loyalty_summary
-from lifecycle.value import customer_value
 from orders.recommendations import recommendations_for
+from orders.value import customer_value
 from tickets import selectors, services
 from tickets.models import Macro, Team, Ticket
 

@@ -2,14 +2,10 @@
 statement per run (window functions over the customers' summary columns), never a loop in Python."""
 
 from datetime import datetime
-from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
 
 from customers.models import Customer
-from lifecycle.models import Event
 
 # Each score is the customer's quintile among buyers, 5 the best: most recent order, most orders,
 # most spent. Ties are split by id, so every quintile holds a fifth of the buyers.
@@ -42,32 +38,3 @@ def rfm_score(*, now: datetime) -> str:
             rfm_recency=None, rfm_frequency=None, rfm_monetary=None
         )
     return f"RFM: {scored} customers rescored, {cleared} cleared"
-
-
-def customer_value(customer: Customer) -> dict:
-    """What a customer brought and cost: orders and spend from the summary columns, refunds, returns
-    and support load from the timeline (one grouped query), and a profitability class: spend (net of
-    refunds already) less CARECRM_SERVICE_COST_PER_TICKET for each ticket."""
-    rows = (
-        Event.objects.filter(
-            customer=customer, kind__in=["refund_issued", "return_requested", "ticket_opened"]
-        )
-        .values("kind")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    counts = {row["kind"]: row["count"] for row in rows}
-    tickets = counts.get("ticket_opened", 0)
-    service_cost = Decimal(settings.CARECRM["SERVICE_COST_PER_TICKET"]) * tickets
-    net = customer.total_spent - service_cost
-    return {
-        "orders": customer.orders_count,
-        "spent": customer.total_spent,
-        "average_order_value": customer.average_order_value,
-        "refunds": counts.get("refund_issued", 0),
-        "returns": counts.get("return_requested", 0),
-        "tickets": tickets,
-        "service_cost": service_cost,
-        "net": net,
-        "profitable": net > 0,
-    }

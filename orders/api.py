@@ -59,6 +59,24 @@ class OrderItemWriteSerializer(serializers.Serializer):
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
     unit_price = serializers.DecimalField(min_value=0, **MAX_AMOUNT)
+    unit_cost = serializers.DecimalField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="What the item cost the shop; with it, a customer's value counts margin, not revenue.",
+        **MAX_AMOUNT,
+    )
+
+
+def _check_item_amounts(currency: str, items: list[dict]) -> None:
+    for index, item in enumerate(items):
+        for field in ("unit_price", "unit_cost"):
+            if item.get(field) is None:
+                continue
+            try:
+                money.check_precision(item[field], currency)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"items": {index: {field: exc.messages}}}) from exc
 
 
 class AddressSerializer(serializers.Serializer):
@@ -99,11 +117,7 @@ class OrderWriteSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         _check_amounts(attrs["currency"], total=attrs["total"])
-        for index, item in enumerate(attrs["items"]):
-            try:
-                money.check_precision(item["unit_price"], attrs["currency"])
-            except DjangoValidationError as exc:
-                raise serializers.ValidationError({"items": {index: {"unit_price": exc.messages}}}) from exc
+        _check_item_amounts(attrs["currency"], attrs["items"])
         return attrs
 
     def validate_items(self, items):
@@ -168,7 +182,7 @@ class TrackingEventWriteSerializer(serializers.Serializer):
 class OrderItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderItem
-        fields = ["id", "sku", "name", "category", "quantity", "unit_price"]
+        fields = ["id", "sku", "name", "category", "quantity", "unit_price", "unit_cost"]
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -414,11 +428,7 @@ class CartWriteSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         _check_amounts(attrs["currency"], value=attrs["value"])
-        for index, item in enumerate(attrs["items"]):
-            try:
-                money.check_precision(item["unit_price"], attrs["currency"])
-            except DjangoValidationError as exc:
-                raise serializers.ValidationError({"items": {index: {"unit_price": exc.messages}}}) from exc
+        _check_item_amounts(attrs["currency"], attrs["items"])
         return attrs
 
 

@@ -22,7 +22,14 @@ def cart_upsert(*, data: dict, source: str, now: datetime | None = None) -> tupl
         "currency": currency,
         "value": money.to_decimal(data["value"], currency),
         "items": [
-            {**item, "unit_price": str(money.to_decimal(item["unit_price"], currency))}
+            {
+                **item,
+                **{
+                    field: str(money.to_decimal(item[field], currency))
+                    for field in ("unit_price", "unit_cost")
+                    if item.get(field) is not None
+                },
+            }
             for item in data["items"]
         ],
         "updated_at": data["updated_at"],

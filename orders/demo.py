@@ -25,6 +25,15 @@ from orders import services
 from orders.models import Carrier, Order, OrderAlert, Return, Shipment
 
 # sku, name, category, price in the shop's currency, how often it sells (relative)
+# What the shop pays for its goods, as a share of the price: the demo sends costs, so value counts margin.
+_COST_SHARE = {
+    "Beauty": Decimal("0.35"),
+    "Electronics": Decimal("0.72"),
+    "Garden": Decimal("0.50"),
+    "Home textiles": Decimal("0.40"),
+    "Kitchen": Decimal("0.45"),
+    "Outdoor": Decimal("0.55"),
+}
 _CATALOGUE = [
     ("KIT-101", "Cast-iron skillet 28 cm", "Kitchen", "39.90", 8),
     ("KIT-102", "Chef's knife 20 cm", "Kitchen", "59.00", 5),
@@ -251,6 +260,7 @@ def _order_history(
             "category": category,
             "quantity": rng.choices([1, 2, 3], weights=[80, 15, 5])[0],
             "unit_price": money.to_decimal(price, currency),
+            "unit_cost": money.to_decimal(Decimal(price) * _COST_SHARE[category], currency),
         }
         for sku, name, category, price, _weight in lines
     ]

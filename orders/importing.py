@@ -54,7 +54,7 @@ CSV_CUSTOMER_COLUMNS = (
 CSV_INSTRUCTION_COLUMNS = ("gift_wrap", "delivery_slot", "note")
 CSV_ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
 CSV_ADDRESS_COLUMNS = tuple(f"shipping_{name}" for name in CSV_ADDRESS_FIELDS)
-CSV_ITEM_COLUMNS = ("sku", "name", "category", "quantity", "unit_price")
+CSV_ITEM_COLUMNS = ("sku", "name", "category", "quantity", "unit_price", "unit_cost")
 CSV_COLUMNS = (
     *CSV_ORDER_COLUMNS,
     *CSV_CUSTOMER_COLUMNS,

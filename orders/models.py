@@ -85,6 +85,11 @@ class OrderItem(models.Model):
     category = models.CharField(max_length=100, blank=True, default="")
     quantity = models.PositiveIntegerField()
     unit_price = _money_field()
+    unit_cost = _money_field(
+        null=True,
+        blank=True,
+        help_text="What the item cost the shop, when the store sends it: value counts margin.",
+    )
 
     class Meta:
         ordering = ["id"]

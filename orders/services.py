@@ -148,10 +148,7 @@ def _order_create(*, data: dict, source: str, now: datetime) -> Order:
         # A backfilled order that arrived long ago: without its delivery date, placement is the best floor.
         order.delivered_at = data.get("delivered_at") or placed_at
     order.save()
-    OrderItem.objects.bulk_create(
-        OrderItem(order=order, **{**item, "unit_price": money.to_decimal(item["unit_price"], currency)})
-        for item in data.get("items", [])
-    )
+    OrderItem.objects.bulk_create(_order_item(order, item) for item in data.get("items", []))
     event_record(
         customer=customer,
         kind="order_placed",
@@ -213,17 +210,42 @@ def _order_update(*, order: Order, data: dict, source: str, now: datetime) -> No
         order_transition(order=order, to=status, occurred_at=occurred_at, source=source)
 
 
+def _order_item(order: Order, item: dict) -> OrderItem:
+    cost = item.get("unit_cost")
+    return OrderItem(
+        order=order,
+        **{
+            **item,
+            "unit_price": money.to_decimal(item["unit_price"], order.currency),
+            "unit_cost": None if cost is None else money.to_decimal(cost, order.currency),
+        },
+    )
+
+
+def _item_costs_update(order: Order, *, stored: list[OrderItem], items: list[dict]) -> None:
+    """Costs are the shop's bookkeeping, not the order's contents: a store may send them late, even
+    after shipping."""
+    sent = {item["sku"]: _order_item(order, item).unit_cost for item in items if "unit_cost" in item}
+    changed = [i for i in stored if i.sku in sent and i.unit_cost != sent[i.sku]]
+    for item in changed:
+        item.unit_cost = sent[item.sku]
+    OrderItem.objects.bulk_update(changed, ["unit_cost"])
+
+
 def _order_contents_update(*, order: Order, data: dict, now: datetime) -> None:
     """An edited order (an item added or removed, a new total) before anything of it has shipped.
     After shipping the contents are history: a different list is refused rather than ignored."""
     total = money.to_decimal(data["total"], order.currency) if "total" in data else order.total
     items = data.get("items")
-    current = {(i.sku, i.quantity, i.unit_price) for i in order.items.all()}
+    stored = list(order.items.all())
+    current = {(i.sku, i.quantity, i.unit_price) for i in stored}
     wanted = (
         {(i["sku"], i["quantity"], money.to_decimal(i["unit_price"], order.currency)) for i in items}
         if items is not None
         else current
     )
+    if wanted == current and items is not None:
+        _item_costs_update(order, stored=stored, items=items)
     if total == order.total and wanted == current:
         return
     if order.status not in (Status.PENDING, Status.CONFIRMED) or order.shipments.exists():
@@ -233,12 +255,7 @@ def _order_contents_update(*, order: Order, data: dict, now: datetime) -> None:
         )
     if wanted != current:
         order.items.all().delete()
-        OrderItem.objects.bulk_create(
-            OrderItem(
-                order=order, **{**item, "unit_price": money.to_decimal(item["unit_price"], order.currency)}
-            )
-            for item in items
-        )
+        OrderItem.objects.bulk_create(_order_item(order, item) for item in items)
     previous = order.total
     if total != previous:
         order.total = total

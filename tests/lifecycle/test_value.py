@@ -52,21 +52,3 @@ def test_a_second_run_changes_nothing_and_a_buyer_whose_orders_went_is_cleared()
     Customer.objects.filter(pk=buyers[0].pk).update(orders_count=0, total_spent=0, last_order_at=None)
     assert rfm_score(now=NOW).endswith("1 cleared")
     assert Customer.objects.get(pk=buyers[0].pk).rfm == ""
-
-
-def test_customer_value_counts_support_load_and_classes_profitability(settings):
-    from lifecycle.services import event_record
-    from lifecycle.value import customer_value
-
-    settings.CARECRM = {**settings.CARECRM, "SERVICE_COST_PER_TICKET": "25.00"}
-    customer = buyer(1, days_ago=10, orders=2, spent="60.00")
-    customer.refresh_from_db()
-    for kind in ["ticket_opened", "ticket_opened", "ticket_opened", "refund_issued", "return_requested"]:
-        event_record(customer=customer, kind=kind, occurred_at=NOW, summary=kind)
-
-    value = customer_value(customer)
-
-    assert (value["orders"], value["tickets"], value["refunds"], value["returns"]) == (2, 3, 1, 1)
-    assert value["average_order_value"] == Decimal("30.00")
-    assert value["service_cost"] == Decimal("75.00")
-    assert (value["net"], value["profitable"]) == (Decimal("-15.00"), False)
