@@ -6,6 +6,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from campaigns import views as campaign_views
+from campaigns.webhooks import mailgun_tracking, postmark_tracking
 from carecrm.views import healthz
 from knowledgebase.api import ArticleViewSet
 from knowledgebase.views import SITEMAPS
@@ -31,6 +33,8 @@ urlpatterns = [
     path("api/v1/inbound-email/", InboundEmailView.as_view(), name="inbound-email"),
     re_path(r"^anymail/mailgun/inbound(_mime)?/$", esp.mailgun_inbound, name="mailgun-inbound"),
     path("anymail/postmark/inbound/", esp.postmark_inbound, name="postmark-inbound"),
+    path("anymail/mailgun/tracking/", mailgun_tracking, name="mailgun-tracking"),
+    path("anymail/postmark/tracking/", postmark_tracking, name="postmark-tracking"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -43,6 +47,7 @@ urlpatterns = [
     path("contact/", include("tickets.urls")),
     path("csat/<str:token>/", csat, name="csat"),
     path("requests/", include("tickets.portal")),
+    path("unsubscribe/<str:token>/", campaign_views.unsubscribe, name="unsubscribe"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
 ]

@@ -1,3 +1,5 @@
+import zoneinfo
+
 import django_filters
 from rest_framework import serializers
 
@@ -32,6 +34,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "marketing_opt_in_source",
             "country",
             "city",
+            "time_zone",
             "tags",
             "lifecycle_stage",
             "stage_changed_at",
@@ -67,7 +70,15 @@ class CustomerWriteSerializer(serializers.Serializer):
         error_messages={"invalid": "Country is a two-letter ISO 3166 code such as DE."},
     )
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    time_zone = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text="IANA time zone such as Europe/Berlin."
+    )
     tags = serializers.ListField(child=serializers.CharField(max_length=50), max_length=50, required=False)
+
+    def validate_time_zone(self, value):
+        if value and value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(f"{value!r} is not an IANA time zone such as Europe/Berlin.")
+        return value
 
     def validate_country(self, value):
         return value.upper()

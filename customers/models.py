@@ -41,6 +41,8 @@ class Customer(models.Model):
         validators=[RegexValidator(r"^[A-Z]{2}$", "Country is a two-letter ISO 3166 code such as DE.")],
     )
     city = models.CharField(max_length=100, blank=True, default="")
+    # IANA name (Europe/Berlin): campaigns keep quiet hours in it; empty means the shop's own TIME_ZONE.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
 
     marketing_opt_in = models.BooleanField(default=False)

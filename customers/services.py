@@ -11,7 +11,15 @@ from django.db import IntegrityError, transaction
 from carecrm.errors import Conflict
 from customers.models import Customer, CustomerIdentity, Tag
 
-PROFILE_FIELDS = ("first_name", "last_name", "registered_at", "acquisition_channel", "country", "city")
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "registered_at",
+    "acquisition_channel",
+    "country",
+    "city",
+    "time_zone",
+)
 _PHONE_JUNK = re.compile(r"[\s\-().\u00a0/]")
 
 
@@ -211,7 +219,7 @@ def customer_merge_rows(*, survivor: Customer, duplicate: Customer) -> dict:
     survivor.first_order_at = _earliest(survivor.first_order_at, duplicate.first_order_at)
     survivor.last_order_at = _latest(survivor.last_order_at, duplicate.last_order_at)
     survivor.registered_at = min(survivor.registered_at, duplicate.registered_at)
-    for name in ("phone", "first_name", "last_name", "acquisition_channel", "country", "city"):
+    for name in ("phone", "first_name", "last_name", "acquisition_channel", "country", "city", "time_zone"):
         if not getattr(survivor, name):
             setattr(survivor, name, getattr(duplicate, name))
     # The most recent decision about marketing consent is the one that stands.

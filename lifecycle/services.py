@@ -335,3 +335,25 @@ def customer_order_updates_opt_out(*, customer: Customer, now: datetime, source:
             data={"source": source},
         )
     return True
+
+
+def customer_unsubscribe(
+    *, customer: Customer, occurred_at: datetime, source: str, data: dict | None = None
+) -> bool:
+    """The customer withdraws marketing consent (an unsubscribe link, a mail client's button, a spam
+    complaint). Returns False when they had no consent to withdraw, so a second click records nothing."""
+    with transaction.atomic():
+        changed = Customer.objects.filter(pk=customer.pk, marketing_opt_in=True).update(
+            marketing_opt_in=False, marketing_opt_in_at=occurred_at, marketing_opt_in_source=source[:50]
+        )
+        if not changed:
+            return False
+        customer.marketing_opt_in = False
+        event_record(
+            customer=customer,
+            kind="unsubscribed",
+            occurred_at=occurred_at,
+            summary=f"Marketing consent withdrawn ({source})",
+            data={"source": source, **(data or {})},
+        )
+    return True

@@ -108,6 +108,12 @@ class OrderWriteSerializer(serializers.Serializer):
     total = serializers.DecimalField(min_value=0, **MAX_AMOUNT)
     payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices, required=False)
     items = OrderItemWriteSerializer(many=True, max_length=500)
+    coupon_codes = serializers.ListField(
+        child=serializers.CharField(max_length=50),
+        max_length=10,
+        required=False,
+        help_text="Coupon codes used at checkout; a code CareCRM issued is redeemed by this order.",
+    )
     shipping_address = AddressSerializer(required=False)
     special_instructions = SpecialInstructionsSerializer(required=False)
     promised_delivery_date = DayField(required=False, allow_null=True)
@@ -119,6 +125,9 @@ class OrderWriteSerializer(serializers.Serializer):
         _check_amounts(attrs["currency"], total=attrs["total"])
         _check_item_amounts(attrs["currency"], attrs["items"])
         return attrs
+
+    def validate_coupon_codes(self, codes):
+        return list(dict.fromkeys(code.strip().upper() for code in codes if code.strip()))
 
     def validate_items(self, items):
         skus = [item["sku"] for item in items]
@@ -276,6 +285,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "amount_paid",
             "amount_refunded",
             "payment_method",
+            "coupon_codes",
             "shipping_address",
             "special_instructions",
             "promised_delivery_date",

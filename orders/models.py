@@ -39,6 +39,8 @@ class Order(models.Model):
     gift_wrap = models.BooleanField(default=False)
     delivery_slot = models.CharField(max_length=100, blank=True, default="")
     note = models.TextField(max_length=2000, blank=True, default="")
+    # Codes the customer entered at checkout; campaigns redeem the ones it issued (coupon_redeemed).
+    coupon_codes = models.JSONField(default=list, blank=True)
     promised_delivery_date = models.DateField(null=True, blank=True)
 
     # Summary columns, kept with F() updates in the transaction of the payment or refund.

@@ -51,7 +51,7 @@ def _customer_for(token: str) -> Customer:
     return customer
 
 
-def _masked(email: str) -> str:
+def masked_email(email: str) -> str:
     local, _, domain = email.partition("@")
     return f"{local[:1]}{'•' * max(len(local) - 1, 2)}@{domain}" if domain else ""
 
@@ -68,7 +68,7 @@ def order_updates_off(request, token: str):
     return render(
         request,
         "orders/order_updates_off.html",
-        {"opted_out": customer.order_updates_opt_out, "email": _masked(customer.email)},
+        {"opted_out": customer.order_updates_opt_out, "email": masked_email(customer.email)},
     )
 
 

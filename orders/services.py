@@ -161,6 +161,7 @@ def _order_create(*, data: dict, source: str, now: datetime) -> Order:
             "currency": currency,
             "payment_method": order.payment_method,
             "items": len(data.get("items", [])),
+            "coupons": order.coupon_codes,
         },
         key=f"order_placed:{order.pk}",
     )
@@ -176,7 +177,7 @@ def _initial_status(data: dict) -> str:
     return Status.CONFIRMED if data.get("payment_method") == Order.PaymentMethod.COD else Status.PENDING
 
 
-DETAIL_FIELDS = ("shipping_address", "promised_delivery_date")
+DETAIL_FIELDS = ("shipping_address", "promised_delivery_date", "coupon_codes")
 INSTRUCTION_FIELDS = ("gift_wrap", "delivery_slot", "note")
 
 

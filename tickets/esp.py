@@ -11,10 +11,8 @@ import logging
 
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
-from django.conf import settings
-from django.http import Http404
-from django.views.decorators.csrf import csrf_exempt
 
+from carecrm.mail import esp_webhook
 from tickets.inbound import EmailTooLarge, email_ingest
 
 logger = logging.getLogger(__name__)
@@ -30,17 +28,5 @@ def inbound_received(sender, event, esp_name, **kwargs) -> None:
         logger.info("%s inbound message ignored: %s", esp_name, filed.ignored)
 
 
-def _configured(view_class, *required: str):
-    view = view_class.as_view()
-
-    @csrf_exempt
-    def configured_view(request, *args, **kwargs):
-        if not all(settings.ANYMAIL.get(name) for name in required):
-            raise Http404("This inbound webhook is not configured.")
-        return view(request, *args, **kwargs)
-
-    return configured_view
-
-
-mailgun_inbound = _configured(MailgunInboundWebhookView, "WEBHOOK_SECRET", "MAILGUN_WEBHOOK_SIGNING_KEY")
-postmark_inbound = _configured(PostmarkInboundWebhookView, "WEBHOOK_SECRET")
+mailgun_inbound = esp_webhook(MailgunInboundWebhookView, "WEBHOOK_SECRET", "MAILGUN_WEBHOOK_SIGNING_KEY")
+postmark_inbound = esp_webhook(PostmarkInboundWebhookView, "WEBHOOK_SECRET")

@@ -298,6 +298,13 @@ CARECRM = {
     "KB_SEARCH_CONFIG": env.str("CARECRM_KB_SEARCH_CONFIG", default="english"),
     # A search or suggestion that no ticket from the same visitor follows within this long answered them.
     "KB_DEFLECTION_HOURS": env.int("CARECRM_KB_DEFLECTION_HOURS", default=24),
+    # Campaigns: no marketing email between these hours in the customer's time zone ("21-8"; "" for none),
+    # at most this many marketing emails per customer in seven days, and how many messages one task sends.
+    "CAMPAIGN_QUIET_HOURS": env.str("CARECRM_CAMPAIGN_QUIET_HOURS", default="21-8"),
+    "CAMPAIGN_FREQUENCY_CAP": env.int("CARECRM_CAMPAIGN_FREQUENCY_CAP", default=3),
+    "CAMPAIGN_SEND_BATCH": env.int("CARECRM_CAMPAIGN_SEND_BATCH", default=200),
+    # A batch claimed this long ago and still sending lost its worker: the recovery job takes it back.
+    "CAMPAIGN_CLAIM_LEASE_MINUTES": env.int("CARECRM_CAMPAIGN_CLAIM_LEASE_MINUTES", default=10),
 }
 
 LOGGING = {
