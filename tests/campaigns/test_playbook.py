@@ -100,7 +100,7 @@ def test_no_marketing_without_consent_but_the_order_confirmation_goes():
         tick(T0 + timedelta(days=day, hours=2))
 
     assert sent_to(bob) == ["Thank you for your first order B-1"]
-    statuses = dict(((slug, pos), status) for slug, pos, status in steps_of(bob))
+    statuses = {(slug, pos): status for slug, pos, status in steps_of(bob)}
     assert statuses == {
         ("first-purchase", 1): "sent",
         ("first-purchase", 2): "skipped",
@@ -128,7 +128,7 @@ def test_an_order_ends_the_welcome_and_starts_the_first_purchase_series_at_its_d
     assert sent_to(cleo)[-1] == "Getting the most from your purchase, and 5 off the next one"
     tick(T0 + timedelta(days=61, minutes=1))
 
-    assert [s for s in sent_to(cleo)] == [
+    assert sent_to(cleo) == [
         "Thank you for your first order C-1",
         "How did we do with order C-1?",
         "Getting the most from your purchase, and 5 off the next one",
