@@ -69,7 +69,7 @@ def message_context(*, customer: Customer, coupon: Coupon | None, unsubscribe: s
             "last_name": customer.last_name,
             "full_name": customer.full_name,
             "email": customer.email,
-            "stage": customer.lifecycle_stage,
+            "stage": str(customer.lifecycle_stage),
             "loyalty_points": loyalty["points"],
             "loyalty_tier": loyalty["tier"],
         },
