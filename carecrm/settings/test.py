@@ -3,7 +3,8 @@
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, STORAGES
 
-EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+# The fault tests give their worker processes a backend that journals to disk.
+EMAIL_BACKEND = env.str("CARECRM_TEST_EMAIL_BACKEND", default="anymail.backends.test.EmailBackend")  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests that are about throttling set their own rates.
 REST_FRAMEWORK = {
