@@ -201,12 +201,12 @@ def measure(size: int, *, seed: int, keep: bool) -> list[str]:
 CUSTOMER_COLUMNS = (
     "id, email, phone, first_name, last_name, registered_at, acquisition_channel, country, city, "
     "marketing_opt_in, marketing_opt_in_source, lifecycle_stage, orders_count, total_spent, "
-    "first_order_at, last_order_at, created_at, updated_at, order_updates_opt_out, loyalty_points"
+    "first_order_at, last_order_at, created_at, updated_at, order_updates_opt_out, loyalty_points, time_zone"
 )
 ORDER_COLUMNS = (
     "id, customer_id, external_id, number, placed_at, status, currency, total, payment_method, "
     "shipping_address, gift_wrap, delivery_slot, note, amount_paid, amount_refunded, delivered_at, "
-    "created_at, updated_at"
+    "created_at, updated_at, coupon_codes"
 )
 ITEM_COLUMNS = "order_id, sku, name, category, quantity, unit_price"
 CATEGORIES = ["shoes", "outerwear", "knitwear", "bags", "accessories", "home"]
@@ -267,6 +267,7 @@ def _customers_copy(database: BenchDatabase, *, size: int, seed: int) -> None:
                                 (at + timedelta(days=3)).isoformat(),
                                 stamp,
                                 stamp,
+                                "[]",
                             ]
                         )
                     )
@@ -323,6 +324,7 @@ def _customers_copy(database: BenchDatabase, *, size: int, seed: int) -> None:
                             stamp,
                             "f",
                             "0",
+                            "",
                         ]
                     )
                 )
