@@ -371,7 +371,7 @@ def _step_record(step: Step, *, enrollment: Enrollment, now: datetime) -> Delive
         defaults={
             "campaign_id": step.campaign_id,
             "step": step,
-            "variant": variant_for(step, customer.pk),
+            "variant": variant_for(step, customer.pk, variants=list(step.variants.all())),
             "enrollment": enrollment,
             "customer": customer,
             "purpose": step.purpose,
@@ -388,9 +388,9 @@ def _step_record(step: Step, *, enrollment: Enrollment, now: datetime) -> Delive
     return delivery
 
 
-def variant_for(step: Step, customer_id: int):
-    """The step itself ("A") or one of its variants, evenly, by a hash of step and customer."""
-    variants = list(step.variants.all())
+def variant_for(step: Step, customer_id: int, *, variants: list):
+    """The step itself ("A") or one of `variants` (the step's, read once by the caller), evenly, by a
+    hash of step and customer."""
     if not variants:
         return None
     digest = hashlib.sha256(f"variant:{step.pk}:{customer_id}".encode()).digest()
@@ -522,6 +522,7 @@ def _run_chunk_record(
 ) -> list[int]:
     campaign = run.campaign
     blocked = suppressed([r.email for r in recipients])
+    variants = list(step.variants.all())
     recent = (
         _recent_marketing([r.id for r in recipients], now=now)
         if step.purpose == Step.Purpose.MARKETING
@@ -544,7 +545,7 @@ def _run_chunk_record(
             Delivery(
                 campaign=campaign,
                 step=step,
-                variant=variant_for(step, recipient.id) if step.variants.exists() else None,
+                variant=variant_for(step, recipient.id, variants=variants),
                 run=run,
                 customer_id=recipient.id,
                 key=f"run:{run.pk}:customer:{recipient.id}",
