@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from campaigns.models import Campaign, Delivery
+from campaigns.models import Campaign, Delivery, Enrollment
 
 Status = Delivery.Status
 
@@ -88,3 +88,67 @@ def campaign_results(campaign: Campaign) -> list[StepResult]:
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class CampaignTotals:
+    sent: int = 0
+    opened: int = 0
+    clicked: int = 0
+    conversions: int = 0
+    revenue: Decimal = Decimal("0")
+    active_enrollments: int = 0
+
+    @property
+    def open_rate(self) -> float:
+        return StepResult._rate(self.opened, self.sent)
+
+    @property
+    def conversion_rate(self) -> float:
+        return StepResult._rate(self.conversions, self.sent)
+
+
+def campaign_totals(campaign_ids: list[int]) -> dict[int, CampaignTotals]:
+    """Headline figures of each campaign for a list of campaigns: one grouped query over deliveries and
+    one over active enrollments, however many campaigns."""
+    sent = Q(sent_at__isnull=False)
+    rows = (
+        Delivery.objects.filter(campaign_id__in=campaign_ids)
+        .values("campaign_id")
+        .annotate(
+            sent=Count("pk", filter=sent),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+            conversions=Count("pk", filter=sent & Q(converted_order_id__isnull=False)),
+            revenue=Sum("revenue", filter=sent & Q(converted_order_id__isnull=False)),
+        )
+        .order_by()
+    )
+    active = dict(
+        Enrollment.objects.filter(campaign_id__in=campaign_ids, state=Enrollment.State.ACTIVE)
+        .values("campaign_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("campaign_id", "count")
+    )
+    totals = {
+        row["campaign_id"]: CampaignTotals(
+            sent=row["sent"],
+            opened=row["opened"],
+            clicked=row["clicked"],
+            conversions=row["conversions"],
+            revenue=row["revenue"] or Decimal("0"),
+            active_enrollments=active.get(row["campaign_id"], 0),
+        )
+        for row in rows
+    }
+    for campaign_id in campaign_ids:
+        totals.setdefault(campaign_id, CampaignTotals(active_enrollments=active.get(campaign_id, 0)))
+    return totals
+
+
+def enrollment_counts(campaign: Campaign) -> dict[str, int]:
+    rows = campaign.enrollments.values("state").annotate(count=Count("pk")).order_by()
+    counts = dict.fromkeys(Enrollment.State.values, 0)
+    counts.update({row["state"]: row["count"] for row in rows})
+    return counts

@@ -26,8 +26,9 @@ from django.db.models import Q
 from django.urls import reverse
 
 from campaigns import templating
-from campaigns.models import Campaign, Coupon, Delivery, Step
+from campaigns.models import Campaign, Coupon, Delivery, Step, Variant
 from campaigns.services import suppressed
+from carecrm import money
 from carecrm.links import site_url
 from carecrm.mail import esp_message_id, outbox_holds
 from customers.models import Customer
@@ -94,27 +95,47 @@ def message_context(*, customer: Customer, coupon: Coupon | None, unsubscribe: s
     }
 
 
-def content_for(delivery: Delivery) -> tuple[str, str, str]:
-    source = delivery.variant or delivery.step
-    return source.subject, source.html, source.text
+def preview_context(*, step: Step, customer: Customer | None, now: datetime) -> dict:
+    """What a step's templates would see, for a preview or a test send: a real customer's values (their
+    latest order, points, recommendations) or made-up ones without a customer, and a coupon shaped by the
+    step's rule that is never issued."""
+    if customer is None:
+        context = templating.sample_context(now=now)
+    else:
+        unsubscribe = site_url("/unsubscribe/preview/")
+        context = message_context(customer=customer, coupon=None, unsubscribe=unsubscribe)
+    context["coupon"] = None
+    if step.coupon_kind and step.coupon_value:
+        currency = money.default_currency()
+        coupon = Coupon(
+            code="PREVIEW-CODE",
+            kind=step.coupon_kind,
+            value=money.to_decimal(step.coupon_value, currency),
+            currency=currency,
+            expires_at=now + timedelta(days=step.coupon_valid_days),
+        )
+        context["coupon"] = {"code": coupon.code, "label": coupon.label, "expires_at": coupon.expires_at}
+    return context
+
+
+def message_render(source: Step | Variant, context: dict) -> tuple[str, str, str]:
+    """(subject on one line, text, HTML) of a step or variant for `context`."""
+    subject = " ".join(templating.render(source.subject, context, html=False).split())[:300]
+    text = templating.render(source.text, context, html=False)
+    return subject, text, templating.render(source.html, context, html=True)
 
 
 def delivery_message(delivery: Delivery) -> EmailMultiAlternatives:
     coupon = Coupon.objects.filter(delivery_id=delivery.pk).first()
     unsubscribe = unsubscribe_url(delivery)
     context = message_context(customer=delivery.customer, coupon=coupon, unsubscribe=unsubscribe)
-    subject, html, text = content_for(delivery)
+    subject, text, html = message_render(delivery.variant or delivery.step, context)
     headers = {"Message-ID": delivery.message_id}
     if delivery.purpose == Step.Purpose.MARKETING:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message = EmailMultiAlternatives(
-        subject=" ".join(templating.render(subject, context, html=False).split())[:300],
-        body=templating.render(text, context, html=False),
-        to=[delivery.to],
-        headers=headers,
-    )
-    message.attach_alternative(templating.render(html, context, html=True), "text/html")
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[delivery.to], headers=headers)
+    message.attach_alternative(html, "text/html")
     # Read by django-anymail backends: the tracking webhooks name the delivery by this metadata.
     message.metadata = {"delivery": str(delivery.pk), "campaign": delivery.campaign.slug}
     message.tags = ["campaign", delivery.campaign.slug]
@@ -244,15 +265,10 @@ def deliveries_recover(*, now: datetime) -> str:
     return f"{requeued} campaign messages of stalled batches queued again, {confirmed} found sent"
 
 
-def step_test_send(*, step: Step, customer: Customer, to: str) -> EmailMultiAlternatives:
-    """A marketer's test send: the step rendered for a real customer, to the marketer's address; nothing
-    is recorded and no coupon is issued."""
-    context = message_context(customer=customer, coupon=None, unsubscribe=site_url("/unsubscribe/test/"))
-    message = EmailMultiAlternatives(
-        subject="[Test] " + templating.render(step.subject, context, html=False),
-        body=templating.render(step.text, context, html=False),
-        to=[to],
-    )
-    message.attach_alternative(templating.render(step.html, context, html=True), "text/html")
+def step_test_send(*, step: Step, customer: Customer | None, to: str, now: datetime) -> None:
+    """A marketer's test send of what the editor holds (saved or not), rendered as for `customer`, to the
+    marketer's address: nothing is recorded and no coupon is issued."""
+    subject, text, html = message_render(step, preview_context(step=step, customer=customer, now=now))
+    message = EmailMultiAlternatives(subject=f"[Test] {subject}", body=text, to=[to])
+    message.attach_alternative(html, "text/html")
     message.send()
-    return message

@@ -46,10 +46,10 @@ def campaign_status_set(*, campaign: Campaign, to: str, now: datetime | None = N
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if to not in Campaign.TRANSITIONS[campaign.status]:
             raise ValidationError(
-                {"status": f"A {campaign.get_status_display().lower()} campaign cannot become {to}."}
+                {"status": f"{campaign.get_status_display()} campaigns cannot become {to}."}
             )
         if to == Campaign.Status.ACTIVE:
-            _check_ready(campaign)
+            campaign_ready_check(campaign)
             if campaign.kind == Campaign.Kind.BROADCAST and campaign.last_run_at is None:
                 campaign.last_run_at = now  # the first scheduled slot after activation goes out
         campaign.status = to
@@ -57,7 +57,7 @@ def campaign_status_set(*, campaign: Campaign, to: str, now: datetime | None = N
     return campaign
 
 
-def _check_ready(campaign: Campaign) -> None:
+def campaign_ready_check(campaign: Campaign) -> None:
     steps = list(campaign.steps.all())
     if not steps:
         raise ValidationError({"status": "Add a step before activating the campaign."})

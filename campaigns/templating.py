@@ -92,3 +92,16 @@ def sample_context(*, now: datetime) -> dict:
         "help_url": "https://shop.example/help/",
         "track_url": "https://shop.example/track/",
     }
+
+
+def template_variables(*, now: datetime) -> list[str]:
+    """The names a template can use, for the help beside the editor: customer.first_name, coupon.code…"""
+    names = []
+    for name, value in sample_context(now=now).items():
+        if isinstance(value, dict):
+            names.extend(f"{name}.{key}" for key in value)
+        elif isinstance(value, list):
+            names.append(f"{name} (a list of: {', '.join(value[0])})")
+        else:
+            names.append(name)
+    return names

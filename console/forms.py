@@ -1,8 +1,15 @@
 """Console forms. They parse what staff typed; the services decide what becomes of it."""
 
-from django import forms
+from zoneinfo import available_timezones
 
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+
+from campaigns.models import Campaign, Step
+from customers.models import Customer
 from knowledgebase.models import Article, Category
+from lifecycle.models import Segment
 
 
 class ListField(forms.CharField):
@@ -52,3 +59,162 @@ class TicketLogForm(forms.Form):
     body = forms.CharField(
         label="What the customer said", max_length=100_000, widget=forms.Textarea(attrs={"rows": 8})
     )
+
+
+# --- Campaigns -------------------------------------------------------------------------------------
+
+# Offered as suggestions: any kind an app records can trigger or end a journey.
+JOURNEY_EVENT_KINDS = (
+    "registered", "order_placed", "order_cancelled", "payment_failed", "shipment_created",
+    "shipment_delivered", "return_requested", "refund_issued", "ticket_opened", "ticket_resolved",
+    "csat_received", "cart_abandoned", "stage_changed", "coupon_redeemed", "message_clicked",
+)  # fmt: skip
+EVENT_KIND = RegexValidator(r"^[a-z][a-z0-9_]*$", "An event kind such as order_placed.")
+TRIGGER_FIELDS = (
+    "trigger_kind", "trigger_first_order", "trigger_stage", "entry_segment", "entry_window_hours",
+    "exit_kinds", "reentry_days",
+)  # fmt: skip
+BROADCAST_FIELDS = ("segment", "schedule", "schedule_time_zone", "send_rate_per_minute")
+
+
+class EventKindsField(ListField):
+    default_validators = []
+
+    def validate(self, value):
+        super().validate(value)
+        for kind in value:
+            EVENT_KIND(kind)
+
+
+class CampaignForm(forms.Form):
+    """A campaign's settings. Only the fields of its kind are shown: a journey's trigger and exits, or a
+    broadcast's audience and schedule."""
+
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    trigger_kind = forms.CharField(
+        label="Enrolls on",
+        max_length=64,
+        required=False,
+        validators=[EVENT_KIND],
+        widget=forms.TextInput(attrs={"list": "event-kinds"}),
+        help_text="The event that starts the journey.",
+    )
+    trigger_first_order = forms.BooleanField(
+        label="First order only", required=False, help_text="With order_placed."
+    )
+    trigger_stage = forms.ChoiceField(
+        label="Moved to stage",
+        required=False,
+        choices=[("", "Any stage"), *Customer.Stage.choices],
+        help_text="With stage_changed.",
+    )
+    entry_segment = forms.ModelChoiceField(
+        label="Only customers in", queryset=Segment.objects.all(), required=False, empty_label="Everyone"
+    )
+    entry_window_hours = forms.IntegerField(
+        label="Entry window (hours)",
+        min_value=1,
+        initial=168,
+        help_text="An event already older than this when it arrives enrolls no one: imports send nothing.",
+    )
+    exit_kinds = EventKindsField(
+        label="Exits on",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "event-kinds"}),
+        help_text="Comma-separated event kinds that end the journey early, e.g. order_placed.",
+    )
+    reentry_days = forms.IntegerField(
+        label="Re-entry after (days)", min_value=1, required=False, help_text="Empty: once per customer ever."
+    )
+    segment = forms.ModelChoiceField(label="Audience", queryset=Segment.objects.all(), required=False)
+    schedule = forms.CharField(
+        label="Schedule (cron)",
+        max_length=100,
+        required=False,
+        help_text="minute hour day-of-month month day-of-week: 0 9 1 * * is 9:00 on the 1st. "
+        "Empty: only sent by hand.",
+    )
+    schedule_time_zone = forms.ChoiceField(label="Schedule time zone", choices=[])
+    send_rate_per_minute = forms.IntegerField(
+        label="Rate limit (messages per minute)", min_value=0, initial=0, help_text="0: as fast as possible."
+    )
+    holdout_percent = forms.IntegerField(
+        label="Holdout (%)",
+        min_value=0,
+        max_value=50,
+        initial=0,
+        help_text="This share of the audience receives nothing, so uplift is measured against it.",
+    )
+    conversion_days = forms.IntegerField(
+        label="Conversion window (days)",
+        min_value=1,
+        max_value=90,
+        initial=5,
+        help_text="An order this soon after a message counts as its conversion.",
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["schedule_time_zone"].choices = [(zone, zone) for zone in sorted(available_timezones())]
+        self.fields["schedule_time_zone"].initial = settings.TIME_ZONE
+        hidden = BROADCAST_FIELDS if kind == Campaign.Kind.TRIGGER else TRIGGER_FIELDS
+        for name in hidden:
+            del self.fields[name]
+
+
+class StepForm(forms.Form):
+    UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
+
+    name = forms.CharField(max_length=120)
+    delay = forms.IntegerField(min_value=0, initial=0, help_text="Counted from the trigger event.")
+    delay_unit = forms.ChoiceField(
+        label="Unit", choices=[(unit, unit.capitalize()) for unit in UNITS], initial="days"
+    )
+    purpose = forms.ChoiceField(choices=Step.Purpose.choices)
+    on_exit = forms.BooleanField(
+        label="Sent on exit",
+        required=False,
+        help_text="Goes out when an exit event ends the journey, its delay counted from that event.",
+    )
+    skip_if_ordered = forms.BooleanField(
+        label="Skip if ordered",
+        required=False,
+        help_text="Skipped when the customer ordered after the trigger.",
+    )
+    condition = forms.ModelChoiceField(
+        label="Only to customers in",
+        queryset=Segment.objects.all(),
+        required=False,
+        empty_label="Everyone enrolled",
+    )
+    subject = forms.CharField(max_length=300)
+    html = forms.CharField(label="HTML", widget=forms.Textarea(attrs={"rows": 14, "class": "mono"}))
+    text = forms.CharField(label="Plain text", widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}))
+    coupon_kind = forms.ChoiceField(label="Coupon", choices=Step.CouponKind.choices, required=False)
+    coupon_value = forms.DecimalField(label="Coupon value", min_value=0, required=False, decimal_places=2)
+    coupon_valid_days = forms.IntegerField(
+        label="Coupon valid (days)", min_value=1, max_value=3650, initial=30
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind == Campaign.Kind.BROADCAST:
+            for name in ("delay", "delay_unit", "on_exit", "skip_if_ordered"):
+                del self.fields[name]
+
+    @classmethod
+    def initial_for(cls, step: Step) -> dict:
+        unit = next(u for u in ("days", "hours", "minutes") if step.delay_minutes % cls.UNITS[u] == 0)
+        return {
+            **{name: getattr(step, name) for name in cls.base_fields if hasattr(step, name)},
+            "delay": step.delay_minutes // cls.UNITS[unit],
+            "delay_unit": unit,
+        }
+
+    def step_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        delay, unit = data.pop("delay", None), data.pop("delay_unit", None)
+        if delay is not None:
+            data["delay_minutes"] = delay * self.UNITS[unit]
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import inbox, views
+from console import campaigns, inbox, views
 
 app_name = "console"
 urlpatterns = [
@@ -15,6 +15,16 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/status/", inbox.status, name="ticket-status"),
     path("tickets/<int:ticket_id>/assign/", inbox.assign, name="ticket-assign"),
     path("tickets/<int:ticket_id>/macro/", inbox.macro, name="ticket-macro"),
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign-new"),
+    path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign"),
+    path("campaigns/<int:campaign_id>/status/", campaigns.campaign_status, name="campaign-status"),
+    path("campaigns/<int:campaign_id>/send/", campaigns.campaign_send_now, name="campaign-send"),
+    path("campaigns/<int:campaign_id>/steps/new/", campaigns.step_edit, name="step-new"),
+    path("campaigns/<int:campaign_id>/steps/<int:step_id>/", campaigns.step_edit, name="step-edit"),
+    path(
+        "campaigns/<int:campaign_id>/steps/<int:step_id>/delete/", campaigns.step_delete, name="step-delete"
+    ),
     path("kb/", views.articles, name="articles"),
     path("kb/new/", views.article_edit, name="article-new"),
     path("kb/<int:article_id>/", views.article_edit, name="article-edit"),
