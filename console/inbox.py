@@ -86,7 +86,9 @@ def inbox(request):
 def ticket_log(request):
     """Log a phone call or a chat as a ticket on the customer's record."""
     _may_change(request)
-    form = TicketLogForm(request.POST or None)
+    # The customer page links here with the customer (and the channel) filled in.
+    prefill = {name: request.GET.get(name, "")[:254] for name in ("email", "name", "channel", "order_number")}
+    form = TicketLogForm(request.POST or None, initial=prefill)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from console import campaigns, inbox, views
+from console import campaigns, customers, inbox, views
 
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/resolve/", views.alert_resolve_view, name="alert-resolve"),
+    path("search/", customers.search, name="search"),
+    path("customers/<int:customer_id>/", customers.customer, name="customer"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("tickets/new/", inbox.ticket_log, name="ticket-log"),
     path("tickets/<int:ticket_id>/", inbox.ticket, name="ticket"),

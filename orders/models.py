@@ -189,6 +189,10 @@ class Shipment(models.Model):
 
     class Meta:
         ordering = ["shipped_at", "id"]
+        indexes = [
+            # the console's search box: a tracking number a customer reads out
+            models.Index(fields=["tracking_number"], name="shipment_tracking_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_carrier_display()} {self.tracking_number}".strip()
