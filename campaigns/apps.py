@@ -8,8 +8,9 @@ class CampaignsConfig(AppConfig):
         from anymail.signals import tracking
 
         from campaigns import sending, services
+        from campaigns.privacy import HOLDER as PERSONAL_DATA
         from campaigns.tracking import tracking_received
-        from carecrm import jobs
+        from carecrm import jobs, privacy
         from lifecycle import subscribers
 
         # Every kind: any event may trigger a journey or end one, as marketers configure.
@@ -24,3 +25,4 @@ class CampaignsConfig(AppConfig):
         jobs.register("campaign_deliveries", sending.deliveries_due, order=45)
         # Anymail's only interface to its tracking webhooks is this signal.
         tracking.connect(tracking_received, dispatch_uid="campaigns.tracking")
+        privacy.register(PERSONAL_DATA)

@@ -23,7 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
 from campaigns.models import BroadcastRun, Campaign, Coupon, Delivery, Enrollment, Step, Suppression
-from carecrm import clock
+from carecrm import clock, money
+from customers.models import Customer
 from lifecycle.models import Event
 from lifecycle.segments import segment_customers
 from lifecycle.services import event_record
@@ -157,7 +158,52 @@ def message_id() -> str:
 
 
 def coupon_issue(*, customer_id: int, step: Step, delivery: Delivery | None, now: datetime) -> Coupon:
-    prefix = step.campaign.slug.upper().replace("-", "")[:8]
+    """The personal coupon of a step's message, once per delivery."""
+    return _coupon_create(
+        customer_id=customer_id,
+        prefix=step.campaign.slug,
+        kind=step.coupon_kind,
+        value=step.coupon_value,
+        valid_days=step.coupon_valid_days,
+        delivery=delivery,
+        now=now,
+    )
+
+
+def coupon_grant(
+    *, customer: Customer, kind: str, value: Decimal, valid_days: int, actor: str, now: datetime
+) -> Coupon:
+    """A goodwill coupon staff give a customer by hand (an apology, a thank-you), on their timeline."""
+    if kind not in Coupon.Kind.values:
+        raise ValidationError({"kind": "Fixed amount or percent off."})
+    if value is None or value <= 0 or (kind == Coupon.Kind.PERCENT and value > 100):
+        raise ValidationError({"value": "A value above 0 (at most 100 for percent off)."})
+    if not 1 <= valid_days <= 3650:
+        raise ValidationError({"valid_days": "Between 1 and 3650 days."})
+    with transaction.atomic():
+        coupon = _coupon_create(
+            customer_id=customer.pk,
+            prefix="thanks",
+            kind=kind,
+            value=money.to_decimal(value),
+            valid_days=valid_days,
+            delivery=None,
+            now=now,
+        )
+        event_record(
+            customer=customer,
+            kind="coupon_issued",
+            occurred_at=now,
+            summary=f"Coupon {coupon.code} ({coupon.label} off) given by {actor}"[:300],
+            data={"coupon": coupon.code, "actor": actor},
+        )
+    return coupon
+
+
+def _coupon_create(
+    *, customer_id: int, prefix: str, kind: str, value: Decimal, valid_days: int, delivery, now: datetime
+) -> Coupon:
+    prefix = prefix.upper().replace("-", "")[:8]
     while True:
         code = f"{prefix}-{''.join(secrets.choice(COUPON_ALPHABET) for _ in range(6))}"
         try:
@@ -166,11 +212,11 @@ def coupon_issue(*, customer_id: int, step: Step, delivery: Delivery | None, now
                     code=code,
                     customer_id=customer_id,
                     delivery=delivery,
-                    kind=step.coupon_kind,
-                    value=step.coupon_value,
+                    kind=kind,
+                    value=value,
                     currency=settings.CARECRM["CURRENCY"],
                     issued_at=now,
-                    expires_at=now + timedelta(days=step.coupon_valid_days),
+                    expires_at=now + timedelta(days=valid_days),
                 )
         except IntegrityError:
             if delivery is not None and (issued := Coupon.objects.filter(delivery=delivery).first()):

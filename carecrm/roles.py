@@ -24,6 +24,9 @@ ROLES: dict[str, list[str]] = {
         "orders.change_orderalert",
         "knowledgebase.view_*",
         "tickets.*",
+        # goodwill coupons from the customer page
+        "campaigns.view_coupon",
+        "campaigns.add_coupon",
     ],
     MARKETER: [
         "customers.view_*",

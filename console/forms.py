@@ -1,12 +1,13 @@
 """Console forms. They parse what staff typed; the services decide what becomes of it."""
 
+from decimal import Decimal
 from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 
-from campaigns.models import Campaign, Step
+from campaigns.models import Campaign, Coupon, Step
 from customers.models import Customer
 from knowledgebase.models import Article, Category
 from lifecycle.models import Segment
@@ -218,3 +219,34 @@ class StepForm(forms.Form):
         if delay is not None:
             data["delay_minutes"] = delay * self.UNITS[unit]
         return data
+
+
+# --- The customer 360's actions ---------------------------------------------------------------------
+
+
+class OneOffEmailForm(forms.Form):
+    subject = forms.CharField(max_length=300)
+    text = forms.CharField(label="Message", max_length=100_000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class CouponGrantForm(forms.Form):
+    kind = forms.ChoiceField(choices=Coupon.Kind.choices)
+    value = forms.DecimalField(min_value=Decimal("0.01"), max_digits=10, decimal_places=2)
+    valid_days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=3650, initial=30)
+
+
+class MergeForm(forms.Form):
+    duplicate = forms.CharField(
+        label="Duplicate's email or customer id",
+        max_length=254,
+        help_text="Their orders, tickets and history move here; the duplicate is kept only as a pointer.",
+    )
+
+
+class EraseForm(forms.Form):
+    confirm = forms.CharField(label="Type ERASE to confirm", max_length=10)
+
+    def clean_confirm(self):
+        if self.cleaned_data["confirm"].strip() != "ERASE":
+            raise forms.ValidationError("Type ERASE in capitals to confirm.")
+        return "ERASE"

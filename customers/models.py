@@ -72,6 +72,8 @@ class Customer(models.Model):
     rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)
     rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True)
 
+    # Personal data erased on request: the row stays for the orders the books keep.
+    erased_at = models.DateTimeField(null=True, blank=True)
     # A merged duplicate stays as a tombstone so that its old external id still leads to the survivor.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,9 +8,10 @@ class LifecycleConfig(AppConfig):
     name = "lifecycle"
 
     def ready(self):
-        from carecrm import demo, jobs
+        from carecrm import demo, jobs, privacy
         from lifecycle import demo as lifecycle_demo
         from lifecycle import loyalty, segments, services, subscribers, value
+        from lifecycle.privacy import HOLDER as PERSONAL_DATA
 
         subscribers.register("lifecycle.stage", services.stage_subscriber, kinds=STAGE_KINDS)
         subscribers.register("lifecycle.loyalty", loyalty.loyalty_subscriber, kinds=loyalty.EVENT_KINDS)
@@ -23,3 +24,4 @@ class LifecycleConfig(AppConfig):
         demo.register(
             "customers", lifecycle_demo.customers_seed, order=10, present=lifecycle_demo.customers_present
         )
+        privacy.register(PERSONAL_DATA)

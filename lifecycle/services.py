@@ -9,10 +9,11 @@ from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
-from carecrm import clock
+from carecrm import clock, privacy
 from customers import services as customer_services
 from customers.models import Customer
 from lifecycle import subscribers
@@ -206,6 +207,26 @@ def customer_merge(
         )
         customer_stage_refresh(customer=survivor, now=now)
     return survivor
+
+
+def customer_erase(*, customer: Customer, actor: str, now: datetime | None = None) -> dict:
+    """Erase what CareCRM holds about a person, app by app (carecrm.privacy), keeping the orders and
+    their money for the books, and say so on the timeline without naming them."""
+    now = now or clock.now()
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.merged_into_id:
+            raise ValidationError("This customer was merged; erase the one it was merged into.")
+        erased = privacy.customer_erase(customer.pk)
+        Customer.objects.filter(pk=customer.pk).update(erased_at=now)
+        event_record(
+            customer=customer,
+            kind="customer_erased",
+            occurred_at=now,
+            summary=f"Personal data erased by {actor}"[:300],
+            data={"actor": actor},
+        )
+    return erased
 
 
 # --- Lifecycle stages -------------------------------------------------------------------------------

@@ -5,10 +5,11 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self):
-        from carecrm import demo, jobs
+        from carecrm import demo, jobs, privacy
         from lifecycle import segments, subscribers
         from orders import carts, notifications, recommendations, segment_fields, services
         from orders import demo as orders_demo
+        from orders.privacy import HOLDER as PERSONAL_DATA
 
         for field in segment_fields.FIELDS:
             segments.field_register(field)
@@ -22,3 +23,4 @@ class OrdersConfig(AppConfig):
             "orders.notifications", notifications.notification_subscriber, kinds=notifications.EVENT_KINDS
         )
         demo.register("orders", orders_demo.orders_seed, order=20, present=orders_demo.orders_present)
+        privacy.register(PERSONAL_DATA)

@@ -7,10 +7,11 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from anymail.signals import inbound
 
-        from carecrm import demo, jobs
+        from carecrm import demo, jobs, privacy
         from lifecycle import segments
         from tickets import demo as tickets_demo
         from tickets import esp, outbound, segment_fields, sla
+        from tickets.privacy import HOLDER as PERSONAL_DATA
 
         for field in segment_fields.FIELDS:
             segments.field_register(field)
@@ -19,3 +20,4 @@ class TicketsConfig(AppConfig):
         demo.register("tickets", tickets_demo.tickets_seed, order=30, present=tickets_demo.tickets_present)
         # Anymail hands ESP inbound mail to this signal only; the receiver just calls the ingest service.
         inbound.connect(esp.inbound_received, dispatch_uid="tickets.esp.inbound_received")
+        privacy.register(PERSONAL_DATA)

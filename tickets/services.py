@@ -142,6 +142,57 @@ def ticket_open(
     return Opened(ticket=ticket, message=message, auto_reply=auto_reply)
 
 
+def ticket_outbound(
+    *, customer: Customer, author, subject: str, text: str, now: datetime | None = None
+) -> tuple[Ticket, Message]:
+    """A one-off email staff send a customer first (a heads-up about a delay, a goodwill note): a ticket
+    of its own, waiting on the customer, so their answer threads onto it."""
+    now = now or clock.now()
+    subject, text = (subject or "").strip()[:300], (text or "").strip()
+    errors = {}
+    if not customer.email:
+        errors["email"] = ["The customer has no email address."]
+    if not subject:
+        errors["subject"] = ["Say in a few words what it is about."]
+    if not text:
+        errors["text"] = ["Write the message first."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        ticket = Ticket(
+            customer=customer,
+            channel=Ticket.Channel.EMAIL,
+            subject=subject,
+            status=Ticket.Status.PENDING,
+            first_responded_at=now,
+            first_response_minutes=0,
+            created_at=now,
+            updated_at=now,
+        )
+        routing.ticket_route(ticket=ticket, text=text)
+        ticket.assignee = author  # whoever wrote first follows the answer, not the round robin
+        ticket.save()
+        ticket.reference = reference_for(ticket.pk)
+        ticket.save(update_fields=["reference"])
+        message = outbound.message_record(
+            ticket=ticket,
+            kind=Message.Kind.MESSAGE,
+            subject=f"[{ticket.reference}] {subject}"[:300],
+            text=text,
+            to=customer.email,
+            now=now,
+            author=author,
+        )
+        event_record(
+            customer=customer,
+            kind="ticket_opened",
+            occurred_at=now,
+            summary=f"{ticket.reference} sent by {author.get_username()}: {subject}"[:300],
+            data={"ticket": ticket.pk, "reference": ticket.reference, "channel": "email", "outbound": True},
+        )
+    return ticket, message
+
+
 def _auto_reply_record(*, ticket: Ticket, now: datetime) -> Message | None:
     """The acknowledgement: the reference, when to expect an answer and up to three articles that may
     answer it already. The search is logged (source ticket), so a subject no article matches shows up
