@@ -97,6 +97,8 @@ class CampaignTotals:
     clicked: int = 0
     conversions: int = 0
     revenue: Decimal = Decimal("0")
+    held_out: int = 0
+    holdout_conversions: int = 0
     active_enrollments: int = 0
 
     @property
@@ -106,6 +108,17 @@ class CampaignTotals:
     @property
     def conversion_rate(self) -> float:
         return StepResult._rate(self.conversions, self.sent)
+
+    @property
+    def click_rate(self) -> float:
+        return StepResult._rate(self.clicked, self.sent)
+
+    @property
+    def uplift(self) -> float | None:
+        """Conversion rate over the holdout's; None without a holdout to compare with."""
+        if not self.held_out:
+            return None
+        return self.conversion_rate - StepResult._rate(self.holdout_conversions, self.held_out)
 
 
 def campaign_totals(campaign_ids: list[int]) -> dict[int, CampaignTotals]:
@@ -121,6 +134,10 @@ def campaign_totals(campaign_ids: list[int]) -> dict[int, CampaignTotals]:
             clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
             conversions=Count("pk", filter=sent & Q(converted_order_id__isnull=False)),
             revenue=Sum("revenue", filter=sent & Q(converted_order_id__isnull=False)),
+            held_out=Count("pk", filter=Q(status=Status.HELD_OUT)),
+            holdout_conversions=Count(
+                "pk", filter=Q(status=Status.HELD_OUT, converted_order_id__isnull=False)
+            ),
         )
         .order_by()
     )
@@ -138,6 +155,8 @@ def campaign_totals(campaign_ids: list[int]) -> dict[int, CampaignTotals]:
             clicked=row["clicked"],
             conversions=row["conversions"],
             revenue=row["revenue"] or Decimal("0"),
+            held_out=row["held_out"],
+            holdout_conversions=row["holdout_conversions"],
             active_enrollments=active.get(row["campaign_id"], 0),
         )
         for row in rows

@@ -40,6 +40,7 @@ ROLES: dict[str, list[str]] = {
     ],
     MANAGER: [
         *_READ_ALL,
+        "console.*",
         "customers.*",
         "lifecycle.*_segment",
         "tickets.*",

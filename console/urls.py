@@ -5,6 +5,7 @@ from console import campaigns, customers, inbox, views
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/resolve/", views.alert_resolve_view, name="alert-resolve"),
     path("search/", customers.search, name="search"),
@@ -32,6 +33,9 @@ urlpatterns = [
     path(
         "campaigns/<int:campaign_id>/steps/<int:step_id>/delete/", campaigns.step_delete, name="step-delete"
     ),
+    path("dashboards/", views.dashboard, name="dashboards"),
+    path("dashboards/<slug:name>/", views.dashboard, name="dashboard"),
+    path("reports/weekly/", views.weekly_report, name="weekly-report"),
     path("kb/", views.articles, name="articles"),
     path("kb/new/", views.article_edit, name="article-new"),
     path("kb/<int:article_id>/", views.article_edit, name="article-edit"),

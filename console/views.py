@@ -1,3 +1,5 @@
+import csv
+from datetime import date, timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -5,12 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from carecrm import clock
-from console import selectors
+from console import dashboards, reports, selectors
 from console.forms import ARTICLE_INITIAL_FIELDS, ArticleForm
+from console.models import WeeklyReport
 from knowledgebase import services as kb_services
 from knowledgebase.models import Article
 from knowledgebase.selectors import knowledge_gaps
@@ -30,6 +35,19 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+@staff_required
+def start(request):
+    """Where signing in lands: each role's own work first."""
+    user = request.user
+    if user.has_perm("console.view_dashboards"):
+        return redirect("console:dashboards")
+    if user.has_perm("tickets.view_ticket"):
+        return redirect("console:inbox")
+    if user.has_perm("campaigns.view_campaign"):
+        return redirect("console:campaigns")
+    return redirect("console:home")
 
 
 @staff_required
@@ -131,3 +149,87 @@ def article_edit(request, article_id: int | None = None):
 @staff_required
 def knowledge_gaps_view(request):
     return render(request, "console/knowledge_gaps.html", knowledge_gaps(now=clock.now()))
+
+
+# --- Dashboards and the weekly report -----------------------------------------------------------------
+
+PERIODS = (4, 8, 13, 26)
+
+
+def _dashboard_allowed(user, name: str) -> bool:
+    if name == "campaigns":
+        return user.has_perm("campaigns.view_campaign")
+    return user.has_perm("console.view_dashboards")
+
+
+@staff_required
+def dashboard(request, name: str = "support"):
+    if name not in dashboards.DASHBOARDS:
+        raise Http404("No such dashboard.")
+    if not _dashboard_allowed(request.user, name):
+        raise PermissionDenied("Your role does not see this dashboard.")
+    weeks = int(request.GET.get("weeks", "8")) if request.GET.get("weeks", "8").isdigit() else 8
+    weeks = weeks if weeks in PERIODS else 8
+    title, build = dashboards.DASHBOARDS[name]
+    charts = build(dashboards.Period(weeks=weeks, now=clock.now()))
+    wanted = request.GET.get("csv")
+    if wanted:
+        chart = next((chart for chart in charts if chart.name == wanted), None)
+        if chart is None:
+            raise Http404("No such chart.")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{chart.name}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(chart.headers)
+        writer.writerows(chart.rows)
+        return response
+    return render(
+        request,
+        "console/dashboard.html",
+        {
+            "name": name,
+            "title": title,
+            "charts": charts,
+            "weeks": weeks,
+            "periods": PERIODS,
+            "tabs": [
+                (key, label)
+                for key, (label, _) in dashboards.DASHBOARDS.items()
+                if _dashboard_allowed(request.user, key)
+            ],
+        },
+    )
+
+
+@staff_required
+def weekly_report(request):
+    if not request.user.has_perm("console.view_dashboards"):
+        raise PermissionDenied("Your role does not see the weekly report.")
+    now = clock.now()
+    last_week = reports.week_start_of(timezone.localdate(now)) - timedelta(days=7)
+    try:
+        start = reports.week_start_of(date.fromisoformat(request.GET.get("week", "")))
+    except ValueError:
+        start = last_week
+    if request.method == "POST":
+        if not request.user.has_perm("console.add_weeklyreport"):
+            raise PermissionDenied("Your role cannot send the weekly report.")
+        sent = reports.weekly_report_send(start=start, now=now)
+        if sent:
+            messages.success(
+                request, f"Report of the week of {start} sent to {len(sent.recipients)} managers."
+            )
+        else:
+            messages.info(request, f"The report of the week of {start} had already gone out.")
+        return redirect(f"{request.path}?week={start.isoformat()}")
+    sent = WeeklyReport.objects.filter(week_start=start).first()
+    return render(
+        request,
+        "console/weekly_report.html",
+        {
+            **reports.weekly_report(start),
+            "sent": sent,
+            "previous_week": start - timedelta(days=7),
+            "next_week": start + timedelta(days=7) if start < last_week else None,
+        },
+    )

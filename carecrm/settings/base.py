@@ -113,7 +113,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "console:home"
+LOGIN_REDIRECT_URL = "console:start"  # each role lands on its own work
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"

@@ -47,7 +47,9 @@ def test_an_agent_signs_in_and_sees_a_customer_the_store_just_registered(page, l
 
     sign_in(page, live_server, username="agent", password=demo.DEMO_PASSWORD)
 
-    assert page.url == f"{live_server.url}/console/"
+    assert page.url == f"{live_server.url}/console/inbox/"  # an agent's own work first
+    page.get_by_role("link", name="Console").click()
+    page.wait_for_load_state()
     # The demo customers who bought have moved on from prospect; Greta has not bought yet.
     stages = Counter(Customer.objects.values_list("lifecycle_stage", flat=True))
     assert stages["prospect"] >= 1

@@ -41,3 +41,23 @@ def test_console_home_query_count_does_not_grow(client):
     # session, user, the user's and the groups' permissions (the navigation shows what the role may use),
     # stage counts, latest events with their customers, open alert counts
     assert _queries(client) == few == 7
+
+
+@pytest.mark.parametrize(
+    ("role", "lands_on"),
+    [
+        ("agent", "/console/inbox/"),
+        ("marketer", "/console/campaigns/"),
+        ("manager", "/console/dashboards/"),
+        ("admin", "/console/dashboards/"),
+    ],
+)
+def test_signing_in_lands_each_role_on_its_own_work(client, role, lands_on):
+    UserFactory(username="someone", role=role, password="correct horse battery staple")
+
+    response = client.post(
+        "/accounts/login/", {"username": "someone", "password": "correct horse battery staple"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == lands_on
+    assert response.status_code == 200
