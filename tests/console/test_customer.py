@@ -228,7 +228,8 @@ def test_a_ticket_reference_leads_to_the_ticket_and_several_matches_are_listed(c
 def test_search_reads_a_fixed_number_of_queries(client, agent, people, django_assert_num_queries):
     for n in range(12):
         register(f"ada{n}", at=T0)
-    # session, user, permissions (two); tickets by reference; orders by number or tracking number;
-    # customers by exact key; customers by name or email prefix
-    with django_assert_num_queries(8):
+    # session, user, permissions (two); tickets by reference; shipments by tracking number; orders by
+    # number or those shipments; identities by address; customers by store id or those identities;
+    # customers by name or email prefix
+    with django_assert_num_queries(10):
         client.get("/console/search/", {"q": "ada"}, HTTP_HX_REQUEST="true")
