@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 
 from campaigns import templating
@@ -36,7 +36,7 @@ from lifecycle.loyalty import loyalty_summary
 from lifecycle.services import event_record, events_dispatched_together
 from orders.models import Order
 from orders.notifications import track_url
-from orders.recommendations import recommendations_for
+from orders.recommendations import recommendations_for, recommendations_for_customers
 
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
@@ -60,10 +60,11 @@ def unsubscribe_url(delivery: Delivery) -> str:
 # --- Rendering -------------------------------------------------------------------------------------
 
 
-def message_context(*, customer: Customer, coupon: Coupon | None, unsubscribe: str) -> dict:
+def _context(
+    *, customer: Customer, order: Order | None, coupon: Coupon | None, recommendations: list, unsubscribe: str
+) -> dict:
     """The restricted context of campaigns.templating: plain values only, never a model instance."""
     loyalty = loyalty_summary(customer)
-    order = Order.objects.filter(customer=customer).order_by("-placed_at").first()
     return {
         "customer": {
             "first_name": customer.first_name,
@@ -86,12 +87,60 @@ def message_context(*, customer: Customer, coupon: Coupon | None, unsubscribe: s
         "coupon": {"code": coupon.code, "label": coupon.label, "expires_at": coupon.expires_at}
         if coupon
         else None,
-        "recommendations": [
-            {"sku": s.sku, "name": s.name, "category": s.category} for s in recommendations_for(customer)
-        ],
+        "recommendations": [{"sku": s.sku, "name": s.name} for s in recommendations],
         "unsubscribe_url": unsubscribe,
         "help_url": site_url("/help/"),
         "track_url": site_url("/track/"),
+    }
+
+
+def message_context(*, customer: Customer, coupon: Coupon | None, unsubscribe: str) -> dict:
+    """One customer's context, for previews and test sends."""
+    return _context(
+        customer=customer,
+        order=Order.objects.filter(customer=customer).order_by("-placed_at", "-pk").first(),
+        coupon=coupon,
+        recommendations=recommendations_for(customer),
+        unsubscribe=unsubscribe,
+    )
+
+
+def batch_contexts(batch: list[Delivery]) -> dict[int, dict]:
+    """The context of every delivery of a batch in a few queries for the whole batch, not a few per
+    message; and only what the batch's templates name (a template reaches a value only by its name, so
+    one that never says "recommendations" needs none computed)."""
+    sources = {delivery.variant or delivery.step for delivery in batch}
+    named = " ".join(f"{source.subject} {source.html} {source.text}" for source in sources)
+    customer_ids = list({delivery.customer_id for delivery in batch})
+    coupons = (
+        {
+            coupon.delivery_id: coupon
+            for coupon in Coupon.objects.filter(delivery_id__in=[d.pk for d in batch])
+        }
+        if "coupon" in named
+        else {}
+    )
+    orders = {}
+    if "order" in named:
+        latest = (
+            Order.objects.filter(customer_id=OuterRef("pk")).order_by("-placed_at", "-pk").values("pk")[:1]
+        )
+        newest = (
+            Customer.objects.filter(pk__in=customer_ids)
+            .annotate(order_id=Subquery(latest))
+            .values("order_id")
+        )
+        orders = {order.customer_id: order for order in Order.objects.filter(pk__in=newest)}
+    suggestions = recommendations_for_customers(customer_ids) if "recommendations" in named else {}
+    return {
+        delivery.pk: _context(
+            customer=delivery.customer,
+            order=orders.get(delivery.customer_id),
+            coupon=coupons.get(delivery.pk),
+            recommendations=suggestions.get(delivery.customer_id, []),
+            unsubscribe=unsubscribe_url(delivery),
+        )
+        for delivery in batch
     }
 
 
@@ -125,10 +174,11 @@ def message_render(source: Step | Variant, context: dict) -> tuple[str, str, str
     return subject, text, templating.render(source.html, context, html=True)
 
 
-def delivery_message(delivery: Delivery) -> EmailMultiAlternatives:
-    coupon = Coupon.objects.filter(delivery_id=delivery.pk).first()
-    unsubscribe = unsubscribe_url(delivery)
-    context = message_context(customer=delivery.customer, coupon=coupon, unsubscribe=unsubscribe)
+def delivery_message(delivery: Delivery, *, context: dict | None = None) -> EmailMultiAlternatives:
+    """The email of a delivery; `context` from batch_contexts when sending a batch."""
+    if context is None:
+        context = batch_contexts([delivery])[delivery.pk]
+    unsubscribe = context["unsubscribe_url"]
     subject, text, html = message_render(delivery.variant or delivery.step, context)
     headers = {"Message-ID": delivery.message_id}
     if delivery.purpose == Step.Purpose.MARKETING:
@@ -162,25 +212,34 @@ def deliveries_send(*, delivery_ids: list[int], now: datetime) -> dict[str, int]
         .order_by("pk")
     )
     blocked = suppressed([delivery.to for delivery in batch])
+    contexts = batch_contexts(batch)
     connection = get_connection()
     with events_dispatched_together():
         try:
             connection.open()
             for delivery in batch:
-                outcome[_send_one(delivery, connection=connection, blocked=blocked, now=now)] += 1
+                outcome[
+                    _send_one(
+                        delivery,
+                        context=contexts[delivery.pk],
+                        connection=connection,
+                        blocked=blocked,
+                        now=now,
+                    )
+                ] += 1
         finally:
             connection.close()
     return outcome
 
 
-def _send_one(delivery: Delivery, *, connection, blocked: set[str], now: datetime) -> str:
+def _send_one(delivery: Delivery, *, context: dict, connection, blocked: set[str], now: datetime) -> str:
     customer = delivery.customer
     if delivery.to.lower() in blocked:
         return _finish(delivery, Status.SKIPPED, reason="The address was suppressed before sending.")
     if delivery.purpose == Step.Purpose.MARKETING and not customer.marketing_opt_in:
         return _finish(delivery, Status.SKIPPED, reason="Consent was withdrawn before sending.")
     try:
-        message = delivery_message(delivery)
+        message = delivery_message(delivery, context=context)
         message.connection = connection
         message.send()
     except Exception as exc:

@@ -87,7 +87,7 @@ def sample_context(*, now: datetime) -> dict:
             "track_url": "https://shop.example/track/?number=100123",
         },
         "coupon": {"code": "WELCOME-7KQ2MD", "label": "10 %", "expires_at": now},
-        "recommendations": [{"sku": "KIT-102", "name": "Chef's knife 20 cm", "category": "Kitchen"}],
+        "recommendations": [{"sku": "KIT-102", "name": "Chef's knife 20 cm"}],
         "unsubscribe_url": "https://shop.example/unsubscribe/…/",
         "help_url": "https://shop.example/help/",
         "track_url": "https://shop.example/track/",
