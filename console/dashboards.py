@@ -107,6 +107,20 @@ def _week(value) -> str:
     return (timezone.localtime(value).date() if isinstance(value, datetime) else value).isoformat()
 
 
+def _stacked_per_week(name: str, title: str, rows, date_field: str, key: str, choices, weeks) -> Chart:
+    """Rows per week and per value of `key` (a TextChoices field), in one grouped query."""
+    counts = defaultdict(Counter)
+    for row in rows.annotate(week=TruncWeek(date_field)).values("week", key).annotate(n=Count("pk")):
+        counts[row[key]][_week(row["week"])] += row["n"]
+    return Chart(
+        name,
+        title,
+        "stacked",
+        weeks,
+        [(label, [counts[value][w] for w in weeks]) for value, label in choices.choices],
+    )
+
+
 # --- Support -----------------------------------------------------------------------------------------
 
 
@@ -114,17 +128,14 @@ def support_charts(period: Period) -> list[Chart]:
     created = Ticket.objects.filter(created_at__gte=period.since)
     weeks = period.labels
 
-    by_channel = defaultdict(Counter)
-    for row in (
-        created.annotate(week=TruncWeek("created_at")).values("week", "channel").annotate(n=Count("pk"))
-    ):
-        by_channel[row["channel"]][_week(row["week"])] += row["n"]
-    volume = Chart(
+    volume = _stacked_per_week(
         "volume",
         "Tickets opened per week, by channel",
-        "stacked",
+        created,
+        "created_at",
+        "channel",
+        Ticket.Channel,
         weeks,
-        [(label, [by_channel[value][w] for w in weeks]) for value, label in Ticket.Channel.choices],
     )
 
     answered = defaultdict(list)
@@ -306,17 +317,8 @@ def after_sales_charts(period: Period) -> list[Chart]:
     )
 
     returns = Return.objects.filter(requested_at__gte=period.since)
-    by_kind = defaultdict(Counter)
-    for row in (
-        returns.annotate(week=TruncWeek("requested_at")).values("week", "kind").annotate(n=Count("pk"))
-    ):
-        by_kind[row["kind"]][_week(row["week"])] += row["n"]
-    returns_chart = Chart(
-        "returns",
-        "Returns requested per week",
-        "stacked",
-        weeks,
-        [(label, [by_kind[value][w] for w in weeks]) for value, label in Return.Kind.choices],
+    returns_chart = _stacked_per_week(
+        "returns", "Returns requested per week", returns, "requested_at", "kind", Return.Kind, weeks
     )
     reasons = (
         returns.annotate(reason_key=Lower("reason"))
