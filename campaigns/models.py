@@ -248,6 +248,8 @@ class BroadcastRun(models.Model):
     started_at = models.DateTimeField()
     audience = models.PositiveIntegerField(default=0)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
+    # The fan-out at work stamps this as it goes: one whose stamp is older than the lease has died.
+    fan_out_beat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-scheduled_for"]

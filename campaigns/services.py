@@ -10,6 +10,7 @@ state: queued, skipped (with the reason) or held out.
 import hashlib
 import logging
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,8 @@ Status = Delivery.Status
 # A message counts against the frequency cap from the moment it is recorded to be sent.
 CAP_STATUSES = [Status.QUEUED, Status.SENDING, Status.SENT, Status.DELIVERED, Status.OPENED, Status.CLICKED]
 FAN_OUT_CHUNK = 2000
+# A fan-out records a chunk in seconds; one silent for this long has died and another may resume it.
+FAN_OUT_LEASE = timedelta(minutes=2)
 COUPON_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
 
 
@@ -504,7 +507,8 @@ def broadcasts_due(*, now: datetime) -> str:
         if slot is not None:
             broadcast_start(campaign=campaign, scheduled_for=slot, now=now)
             started.append(campaign.slug)
-    # Runs whose fan-out task was lost or interrupted, and the ones just started when the broker is down.
+    # Runs whose fan-out task was lost or interrupted, and the ones just started when the broker is down;
+    # broadcast_fan_out leaves alone a run whose fan-out is still at work.
     for run_id in BroadcastRun.objects.filter(fanned_out_at__isnull=True).values_list("pk", flat=True):
         broadcast_fan_out(run_id=run_id, now=now)
     return f"{len(started)} broadcasts started" + (f" ({', '.join(started)})" if started else "")
@@ -535,9 +539,18 @@ def broadcast_fan_out(*, run_id: int, now: datetime) -> int:
     """Record a delivery for every customer of the segment, a chunk of customers per transaction, in
     customer id order from where an interrupted fan-out stopped: memory stays flat in the audience size,
     and a chunk recorded twice records nothing more (the key is per run and customer)."""
-    run = BroadcastRun.objects.select_related("campaign__segment").get(pk=run_id)
-    if run.fanned_out_at is not None:
+    # One fan-out per run at a time: the task and a tick's resumption must not both go through the
+    # audience (each would publish its own send tasks). A fan-out stamps its beat per chunk; the next
+    # may take over only when the beat is older than the lease.
+    claimed = (
+        BroadcastRun.objects.filter(pk=run_id, fanned_out_at__isnull=True)
+        .filter(Q(fan_out_beat_at__isnull=True) | Q(fan_out_beat_at__lt=now - FAN_OUT_LEASE))
+        .update(fan_out_beat_at=now)
+    )
+    if not claimed:
         return 0
+    began = time.monotonic()
+    run = BroadcastRun.objects.select_related("campaign__segment").get(pk=run_id)
     campaign = run.campaign
     step = campaign.steps.order_by("position").first()
     audience = segment_customers(campaign.segment.rule, now=now).order_by("pk")
@@ -559,6 +572,8 @@ def broadcast_fan_out(*, run_id: int, now: datetime) -> int:
             deliveries_enqueue_on_commit(ids, now=now)
         recorded += len(chunk)
         done = chunk[-1][0]
+        beat = now + timedelta(seconds=time.monotonic() - began)
+        BroadcastRun.objects.filter(pk=run.pk).update(fan_out_beat_at=beat)
     BroadcastRun.objects.filter(pk=run.pk).update(audience=recorded, fanned_out_at=now)
     return recorded
 

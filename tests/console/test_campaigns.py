@@ -173,7 +173,9 @@ def test_a_test_send_goes_to_the_marketer_as_the_customer_would_see_it_and_recor
 
 
 def test_a_broadcast_takes_a_cron_schedule_in_a_time_zone_and_refuses_a_wrong_one(client, marketer):
-    segment = Segment.objects.create(name="Everyone", rule={"all": []})
+    segment = Segment.objects.create(
+        name="Everyone", rule={"field": "stage", "op": "in", "value": ["prospect", "new"]}
+    )
     form = {
         "kind": "broadcast",
         "name": "Monthly newsletter",
@@ -205,7 +207,9 @@ def test_a_broadcast_takes_a_cron_schedule_in_a_time_zone_and_refuses_a_wrong_on
 def test_send_now_starts_a_run_of_an_active_broadcast_only(
     client, marketer, django_capture_on_commit_callbacks
 ):
-    segment = Segment.objects.create(name="Everyone", rule={"all": []})
+    segment = Segment.objects.create(
+        name="Everyone", rule={"field": "stage", "op": "in", "value": ["prospect", "new"]}
+    )
     campaign = Campaign.objects.create(slug="news", name="News", kind="broadcast", segment=segment)
     Step.objects.create(campaign=campaign, position=1, name="News", subject="News", html="<p>x</p>", text="x")
 
@@ -302,7 +306,7 @@ def test_the_list_and_the_campaign_page_read_a_fixed_number_of_queries(
         order(customer, at=T0 + timedelta(hours=1), number=f"N-{n}")
     for n in range(4):
         Campaign.objects.create(slug=f"extra-{n}", name=f"Extra {n}", trigger_kind="registered")
-    Segment.objects.create(name="Everyone", rule={"all": []})
+    Segment.objects.create(name="Everyone", rule={"field": "stage", "op": "in", "value": ["prospect", "new"]})
     tick(T0 + timedelta(days=6, minutes=1))
     assert Delivery.objects.filter(campaign=first_purchase).count() == 12
     pages()
