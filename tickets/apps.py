@@ -10,13 +10,14 @@ class TicketsConfig(AppConfig):
         from carecrm import demo, jobs, privacy
         from lifecycle import segments
         from tickets import demo as tickets_demo
-        from tickets import esp, outbound, segment_fields, sla
+        from tickets import esp, outbound, portal, segment_fields, sla
         from tickets.privacy import HOLDER as PERSONAL_DATA
 
         for field in segment_fields.FIELDS:
             segments.field_register(field)
         jobs.register("ticket_emails", outbound.messages_sweep, order=30)
         jobs.register("sla_check", sla.sla_check, order=40)
+        jobs.register("signin_links_purge", portal.signin_links_purge, order=95)
         demo.register("tickets", tickets_demo.tickets_seed, order=30, present=tickets_demo.tickets_present)
         # Anymail hands ESP inbound mail to this signal only; the receiver just calls the ingest service.
         inbound.connect(esp.inbound_received, dispatch_uid="tickets.esp.inbound_received")

@@ -369,3 +369,21 @@ class CsatRating(models.Model):
 
     def __str__(self):
         return f"{self.rating}/5 on {self.ticket_id}"
+
+
+class SignInLink(models.Model):
+    """A link that signs a customer in to /requests/: random, kept only as its hash, for one purpose,
+    usable once and for ten minutes (OWASP ASVS 5.0, 6.5)."""
+
+    class Purpose(models.TextChoices):
+        REQUESTS = "requests", "Follow my requests"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="signin_links")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, hex.")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.purpose} link of customer {self.customer_id}"

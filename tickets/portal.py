@@ -1,14 +1,18 @@
 """/requests/: customers follow their own requests and answer them, signed in by a link we email them.
 
-The sign-in form answers the same whatever the address, so it cannot tell anyone who writes to us; the
-link is signed, carries the customer and expires after an hour; the session then holds the customer
-for a day. Notes and anything internal never show here."""
+The sign-in form answers the same whatever the address, so it cannot tell anyone who writes to us. The
+link's token is random and stored only as its hash; it signs in once, within ten minutes, and only to
+/requests/ (a SignInLink row). The session then holds the customer for a day. Notes and anything
+internal never show here."""
 
+import hashlib
 import logging
+import secrets
+from datetime import datetime, timedelta
 
 from django import forms
-from django.core import signing
 from django.core.mail import send_mail
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -21,11 +25,10 @@ from customers.models import Customer
 from customers.services import customer_by_email, normalize_email
 from lifecycle.loyalty import loyalty_summary
 from tickets import services
-from tickets.models import Message, Ticket
+from tickets.models import Message, SignInLink, Ticket
 
 logger = logging.getLogger(__name__)
-SALT = "tickets.requests-signin"
-LINK_MAX_AGE = 60 * 60
+LINK_LIFETIME = timedelta(minutes=10)
 SESSION_KEY = "requests_customer"
 SESSION_AGE = 60 * 60 * 24
 # (attempts, seconds) per client address and per email address.
@@ -43,9 +46,37 @@ class ReplyForm(forms.Form):
     )
 
 
-def signin_link(customer: Customer) -> str:
-    token = signing.dumps(customer.pk, salt=SALT, compress=True)
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def signin_link(customer: Customer, *, now: datetime | None = None) -> str:
+    now = now or clock.now()
+    token = secrets.token_urlsafe(32)
+    SignInLink.objects.create(
+        customer=customer,
+        purpose=SignInLink.Purpose.REQUESTS,
+        token_hash=_hash(token),
+        created_at=now,
+        expires_at=now + LINK_LIFETIME,
+    )
     return site_url(reverse("requests:signin", kwargs={"token": token}))
+
+
+def signin_use(token: str, *, now: datetime) -> int | None:
+    """The customer a requests link signs in, spending it: one conditional UPDATE, so of two clicks
+    (or a replay) only one gets through. None for a link unknown, used, expired or for another purpose."""
+    link = SignInLink.objects.filter(
+        token_hash=_hash(token[:200]),
+        purpose=SignInLink.Purpose.REQUESTS,
+        used_at__isnull=True,
+        expires_at__gt=now,
+    )
+    with transaction.atomic():
+        customer_id = link.values_list("customer_id", flat=True).first()
+        if customer_id is None or not link.update(used_at=now):
+            return None
+    return customer_id
 
 
 def _customer(request) -> Customer | None:
@@ -84,12 +115,17 @@ def _send_link(email: str) -> None:
         logger.exception("Sign-in link to customer %s not sent", customer.pk)
 
 
+def signin_links_purge(*, now: datetime) -> str:
+    """A tick job: links a day past their expiry are of no use to anyone; the table stays small."""
+    deleted, _ = SignInLink.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    return f"{deleted} old sign-in links deleted"
+
+
 @never_cache
 @require_GET
 def signin(request, token: str):
-    try:
-        customer_id = signing.loads(token, salt=SALT, max_age=LINK_MAX_AGE)
-    except signing.BadSignature:
+    customer_id = signin_use(token, now=clock.now())
+    if customer_id is None:
         return render(
             request, "tickets/requests_start.html", {"form": SignInForm(), "expired": True}, status=400
         )

@@ -2,7 +2,7 @@
 each ticket's dates, channel, category and SLA figures for the reports, and drops every word and file."""
 
 from carecrm.privacy import Holder
-from tickets.models import Attachment, CsatRating, Message, SlaAlert, Ticket
+from tickets.models import Attachment, CsatRating, Message, SignInLink, SlaAlert, Ticket
 
 
 def export(customer_id: int) -> dict:
@@ -17,6 +17,9 @@ def export(customer_id: int) -> dict:
         ),
         "ratings": list(CsatRating.objects.filter(**by_ticket).order_by("pk").values()),
         "sla_alerts": list(SlaAlert.objects.filter(**by_ticket).order_by("pk").values()),
+        "signin_links": list(
+            SignInLink.objects.filter(customer_id=customer_id).values("purpose", "created_at", "used_at")
+        ),
     }
 
 
@@ -34,7 +37,10 @@ def erase(customer_id: int) -> dict:
         ),
         "attachments": attachments,
         "ratings": CsatRating.objects.filter(**by_ticket).update(comment=""),
+        "signin_links": SignInLink.objects.filter(customer_id=customer_id).delete()[0],
     }
 
 
-HOLDER = Holder(name="tickets", export=export, erase=erase, models=("tickets.ticket",), order=40)
+HOLDER = Holder(
+    name="tickets", export=export, erase=erase, models=("tickets.ticket", "tickets.signinlink"), order=40
+)

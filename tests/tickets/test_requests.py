@@ -1,12 +1,16 @@
 """/requests/: a customer signs in by an emailed link, sees only their own requests, and answers them."""
 
+import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
 
 from tests.factories import CustomerFactory
-from tickets.models import Message, Ticket
+from tickets.models import Message, SignInLink, Ticket
 from tickets.portal import signin_link
 from tickets.services import ticket_note, ticket_open
 
@@ -43,15 +47,31 @@ def test_the_form_answers_the_same_for_an_unknown_address_and_sends_nothing(clie
     assert len(mail.outbox) == 1
 
 
-def test_a_bad_or_expired_link_does_not_sign_in(client, settings):
+def test_a_bad_or_expired_link_does_not_sign_in(client):
     customer = CustomerFactory(email="ana@mail.example")
     link = signin_link(customer).replace("https://care.shop.example", "")
+    stale = signin_link(customer, now=timezone.now() - timedelta(minutes=11)).replace(
+        "https://care.shop.example", ""
+    )
 
     assert client.get(link[:-3] + "xx/").status_code == 400
     assert client.get("/requests/mine/").status_code == 302
+    assert client.get(stale).status_code == 400  # ten minutes, no more
 
-    settings.SECRET_KEY = "another-secret-key-entirely-for-this-test-only-000000"
-    assert client.get(link).status_code == 400
+
+def test_a_link_signs_in_once_and_is_kept_only_as_its_hash(client):
+    customer = CustomerFactory(email="ana@mail.example")
+    link = signin_link(customer).replace("https://care.shop.example", "")
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+
+    first = client.get(link)
+    client.cookies.clear()
+    replayed = client.get(link)
+
+    assert first.status_code == 302 and first["Location"] == "/requests/mine/"
+    assert replayed.status_code == 400
+    stored = SignInLink.objects.get()
+    assert stored.used_at is not None and token not in stored.token_hash and len(stored.token_hash) == 64
 
 
 def test_sign_in_requests_are_rate_limited(client):
@@ -72,3 +92,13 @@ def test_a_closed_request_takes_no_more_answers(client):
 
     assert response.status_code == 400
     assert not ticket.messages.filter(text="Hello again").exists()
+
+
+def test_tick_deletes_links_a_day_past_their_expiry():
+    customer = CustomerFactory(email="ana@mail.example")
+    signin_link(customer, now=timezone.now() - timedelta(days=2))
+    signin_link(customer)
+
+    call_command("tick", stdout=io.StringIO())
+
+    assert SignInLink.objects.count() == 1
