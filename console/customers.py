@@ -5,6 +5,7 @@ recommendations, and what staff can do for them from there."""
 from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,13 +17,15 @@ from carecrm import clock, privacy
 from console import selectors
 from console.forms import CouponGrantForm, EraseForm, MergeForm, OneOffEmailForm
 from console.views import staff_required
-from customers.models import Customer
-from customers.services import customer_by_email
+from customers.models import AccessRecord, Customer
+from customers.services import access_record, customer_by_email
 from lifecycle.loyalty import loyalty_summary
 from lifecycle.services import customer_erase, customer_merge
 from orders.recommendations import recommendations_for
 from orders.value import customer_value
 from tickets import services as tickets_services
+
+ACCESS_SHOWN = 10
 
 
 def _may_view(request) -> None:
@@ -52,6 +55,7 @@ def customer(request, customer_id: int):
     }
     if request.headers.get("HX-Request") and request.GET.get("part") == "timeline":
         return render(request, "console/_timeline.html", context)
+    _accessed(request, customer, AccessRecord.Action.VIEWED)
     return render(
         request,
         "console/customer.html",
@@ -67,6 +71,9 @@ def customer(request, customer_id: int):
             "coupon_form": CouponGrantForm(),
             "merge_form": MergeForm(),
             "erase_form": EraseForm(),
+            "access": list(customer.access_records.all()[:ACCESS_SHOWN])
+            if request.user.has_perm("console.view_access_log")
+            else [],
         },
     )
 
@@ -113,6 +120,16 @@ def _refused(request, customer: Customer, form) -> HttpResponse:
     return _back(customer)
 
 
+def _accessed(request, customer: Customer, action: str, detail: str = "") -> None:
+    access_record(
+        customer_id=customer.pk,
+        actor=request.user.get_username(),
+        action=action,
+        now=clock.now(),
+        detail=detail,
+    )
+
+
 def _require(request, permission: str, why: str) -> None:
     if not request.user.has_perm(permission):
         raise PermissionDenied(why)
@@ -137,6 +154,7 @@ def email_send(request, customer_id: int):
     except ValidationError as error:
         flash.error(request, "Not sent: " + " ".join(error.messages))
         return _back(customer)
+    _accessed(request, customer, AccessRecord.Action.EMAILED, ticket.reference)
     flash.success(request, f"Email sent to {customer.email} as {ticket.reference}.")
     return redirect("console:ticket", ticket_id=ticket.pk)
 
@@ -156,6 +174,7 @@ def coupon_give(request, customer_id: int):
     except ValidationError as error:
         flash.error(request, "Not given: " + " ".join(error.messages))
     else:
+        _accessed(request, customer, AccessRecord.Action.CHANGED, f"coupon {coupon.code}")
         flash.success(request, f"Coupon {coupon.code} ({coupon.label} off) given; it is on the timeline.")
     return _back(customer)
 
@@ -180,6 +199,7 @@ def merge(request, customer_id: int):
     except ValidationError as error:
         flash.error(request, "Not merged: " + " ".join(error.messages))
     else:
+        _accessed(request, survivor, AccessRecord.Action.MERGED, f"customer #{duplicate.pk}")
         flash.success(request, f"{wanted} merged into this customer: their history is here now.")
     return _back(survivor)
 
@@ -190,6 +210,7 @@ def export(request, customer_id: int):
     """Everything held about the customer, as one JSON file (a data subject's access request)."""
     _require(request, "customers.change_customer", "Your role does not export customer data.")
     customer = get_object_or_404(Customer, pk=customer_id)
+    _accessed(request, customer, AccessRecord.Action.EXPORTED)
     data = {
         "customer_id": customer.pk,
         "exported_at": clock.now(),
@@ -210,5 +231,39 @@ def erase(request, customer_id: int):
     if not form.is_valid():
         return _refused(request, customer, form)
     customer_erase(customer=customer, actor=request.user.get_username())
+    _accessed(request, customer, AccessRecord.Action.ERASED)
     flash.success(request, "Personal data erased. Orders and their amounts stay for the books.")
     return _back(customer)
+
+
+ACCESS_PER_PAGE = 100
+
+
+@require_GET
+@staff_required
+def access_log(request):
+    """Who viewed, changed, exported or erased which customer: newest first, by staff member, customer
+    or action."""
+    _require(request, "console.view_access_log", "Your role does not see the access log.")
+    records = AccessRecord.objects.select_related("customer").order_by("-at", "-id")
+    actor = request.GET.get("actor", "").strip()[:150]
+    if actor:
+        records = records.filter(actor=actor)
+    customer_id = request.GET.get("customer", "")
+    if customer_id.isdigit():
+        records = records.filter(customer_id=int(customer_id))
+    action = request.GET.get("action", "")
+    if action in AccessRecord.Action.values:
+        records = records.filter(action=action)
+    page = Paginator(records, ACCESS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "console/access_log.html",
+        {
+            "page": page,
+            "actor": actor,
+            "customer_id": customer_id,
+            "action": action,
+            "actions": AccessRecord.Action.choices,
+        },
+    )

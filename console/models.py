@@ -13,7 +13,10 @@ class WeeklyReport(models.Model):
 
     class Meta:
         ordering = ["-week_start"]
-        permissions = [("view_dashboards", "Can see the support, after-sales and lifecycle dashboards")]
+        permissions = [
+            ("view_dashboards", "Can see the support, after-sales and lifecycle dashboards"),
+            ("view_access_log", "Can see who viewed, changed, exported or erased customers' data"),
+        ]
 
     def __str__(self):
         return f"Week of {self.week_start}"

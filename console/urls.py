@@ -9,6 +9,7 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/resolve/", views.alert_resolve_view, name="alert-resolve"),
     path("search/", customers.search, name="search"),
+    path("access/", customers.access_log, name="access-log"),
     path("customers/<int:customer_id>/", customers.customer, name="customer"),
     path("customers/<int:customer_id>/email/", customers.email_send, name="customer-email"),
     path("customers/<int:customer_id>/coupon/", customers.coupon_give, name="customer-coupon"),

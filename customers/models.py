@@ -130,3 +130,35 @@ class CustomerIdentity(models.Model):
 
     def __str__(self):
         return f"{self.kind}:{self.value}"
+
+
+class AccessRecord(models.Model):
+    """Who viewed, changed, exported or erased which customer, and when: staff actions on a person's
+    data, kept when the data itself is erased (the record names the staff member, never the customer's
+    details)."""
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed", "Viewed"
+        CHANGED = "changed", "Changed"
+        EMAILED = "emailed", "Emailed"
+        EXPORTED = "exported", "Exported"
+        MERGED = "merged", "Merged a duplicate into"
+        ERASED = "erased", "Erased"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="access_records")
+    actor = models.CharField(max_length=150, help_text="The staff member's username.")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    detail = models.CharField(max_length=200, blank=True, default="")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # the customer page's access log, newest first
+            models.Index(fields=["customer", "-at"], name="access_customer_idx"),
+            # the console's access log, newest first, by staff member
+            models.Index(fields=["actor", "-at"], name="access_actor_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor} {self.action} customer {self.customer_id}"

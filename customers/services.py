@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from carecrm.errors import Conflict
-from customers.models import Customer, CustomerIdentity, Tag
+from customers.models import AccessRecord, Customer, CustomerIdentity, Tag
 
 PROFILE_FIELDS = (
     "first_name",
@@ -250,3 +250,10 @@ def _earliest(a, b):
 
 def _latest(a, b):
     return max(x for x in (a, b) if x) if (a or b) else None
+
+
+def access_record(*, customer_id: int, actor: str, action: str, now: datetime, detail: str = "") -> None:
+    """Note that a staff member did `action` to a customer's data (the audit the console shows)."""
+    AccessRecord.objects.create(
+        customer_id=customer_id, actor=actor[:150], action=action, detail=detail[:200], at=now
+    )

@@ -87,6 +87,7 @@ RULES: dict[str, Rule] = {
     "console:alerts": console("/console/alerts/"),
     "console:alert-resolve": console("/console/alerts/{alert}/resolve/", "orders.change_orderalert", "post"),
     "console:search": console("/console/search/?q=nobody", "customers.view_customer"),
+    "console:access-log": console("/console/access/", "console.view_access_log"),
     "console:customer": console("/console/customers/{customer}/", "customers.view_customer"),
     "console:customer-email": console("/console/customers/{customer}/email/", "tickets.add_ticket", "post"),
     "console:customer-coupon": console(
