@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from campaigns import views as campaign_views
 from campaigns.webhooks import mailgun_tracking, postmark_tracking
-from carecrm.views import healthz
+from carecrm.views import ThrottledLoginView, healthz
 from knowledgebase.api import ArticleViewSet
 from knowledgebase.views import SITEMAPS
 from lifecycle.api import CustomerViewSet
@@ -38,7 +38,7 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/", include("console.urls")),
     path("track/updates/", include("orders.optout")),

@@ -1,9 +1,11 @@
+from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from carecrm import ratelimit
 from carecrm.celery import app as celery_app
 
 
@@ -44,3 +46,27 @@ def page_not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+# Sign-in attempts per 15 minutes: per client address (a password sprayed over many accounts) and per
+# username (one account guessed from many addresses).
+LOGIN_WINDOW = 15 * 60
+LOGIN_LIMIT_PER_ADDRESS = 30
+LOGIN_LIMIT_PER_USERNAME = 10
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's sign-in, with the attempts counted: past either limit it answers 429 without checking
+    the password, so guessing costs the attacker time and tells them nothing."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")[:150].strip().lower()
+        allowed = ratelimit.hit(
+            f"login:ip:{ratelimit.client_ip(request)}", LOGIN_LIMIT_PER_ADDRESS, LOGIN_WINDOW
+        ) and ratelimit.hit(f"login:user:{username}", LOGIN_LIMIT_PER_USERNAME, LOGIN_WINDOW)
+        if not allowed:
+            context = self.get_context_data(form=self.get_form_class()(request), throttled=True)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)

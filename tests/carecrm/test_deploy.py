@@ -61,3 +61,19 @@ def test_production_settings_refuse_to_load_without_their_secrets(monkeypatch, r
     # when the production settings are loaded, then they stop with the variable's name
     with pytest.raises(ImproperlyConfigured, match=required):
         importlib.import_module(PRODUCTION)
+
+
+def test_production_cookies_carry_the_host_prefix(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(64))
+    monkeypatch.setenv("ALLOWED_HOSTS", "crm.shop.example")
+    monkeypatch.setenv("CARECRM_SITE_URL", "https://crm.shop.example")
+    monkeypatch.delitem(sys.modules, PRODUCTION, raising=False)
+
+    production = importlib.import_module(PRODUCTION)
+
+    # what browsers demand of a __Host- cookie: secure, no domain, path /
+    for name, secure in (("SESSION", True), ("CSRF", True)):
+        assert getattr(production, f"{name}_COOKIE_NAME").startswith("__Host-")
+        assert getattr(production, f"{name}_COOKIE_SECURE") is secure
+        assert getattr(production, f"{name}_COOKIE_DOMAIN", None) is None
+        assert getattr(production, f"{name}_COOKIE_PATH", "/") == "/"
