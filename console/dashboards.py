@@ -71,7 +71,7 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
@@ -90,14 +90,14 @@ class Period:
     @property
     def since(self) -> datetime:
         first = self.starts[0]
-        return _midnight(first)
+        return midnight(first)
 
     @property
     def labels(self) -> list[str]:
         return [start.isoformat() for start in self.starts]
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     """The start of `day` in the shop's time zone."""
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
@@ -171,10 +171,10 @@ def support_charts(period: Period) -> list[Chart]:
         "line",
         weeks,
         [
-            ("First response, median", [_hours(_median(answered[w])) for w in weeks]),
-            ("First response, p90", [_hours(percentile(answered[w], 0.9)) for w in weeks]),
-            ("Resolution, median", [_hours(_median(resolved[w])) for w in weeks]),
-            ("Resolution, p90", [_hours(percentile(resolved[w], 0.9)) for w in weeks]),
+            ("First response, median", [hours(_median(answered[w])) for w in weeks]),
+            ("First response, p90", [hours(percentile(answered[w], 0.9)) for w in weeks]),
+            ("Resolution, median", [hours(_median(resolved[w])) for w in weeks]),
+            ("Resolution, p90", [hours(percentile(resolved[w], 0.9)) for w in weeks]),
         ],
         unit="h",
         note="Business hours of the tickets' calendar, pauses while waiting on the customer excluded.",
@@ -185,8 +185,8 @@ def support_charts(period: Period) -> list[Chart]:
         "line",
         weeks,
         [
-            ("First response within target", [_rate(first_in_sla[w], first_due[w]) for w in weeks]),
-            ("Resolution within target", [_rate(resolution_in_sla[w], resolution_due[w]) for w in weeks]),
+            ("First response within target", [rate(first_in_sla[w], first_due[w]) for w in weeks]),
+            ("Resolution within target", [rate(resolution_in_sla[w], resolution_due[w]) for w in weeks]),
         ],
         unit="%",
     )
@@ -229,7 +229,7 @@ def support_charts(period: Period) -> list[Chart]:
         [
             (
                 "Satisfied (4 or 5 of 5)",
-                [_rate(by_week[w]["happy"], by_week[w]["n"]) if w in by_week else None for w in weeks],
+                [rate(by_week[w]["happy"], by_week[w]["n"]) if w in by_week else None for w in weeks],
             )
         ],
         unit="%",
@@ -263,7 +263,7 @@ def _agents_chart(created) -> Chart:
         [agents[pk] for pk in ordered],
         [("Resolved", [solved[pk] for pk in ordered])],
         extra_columns=[
-            ("First response, median (h)", [_hours(_median(minutes[pk])) for pk in ordered]),
+            ("First response, median (h)", [hours(_median(minutes[pk])) for pk in ordered]),
             (
                 "CSAT average",
                 [round(sum(scores[pk]) / len(scores[pk]), 2) if scores[pk] else None for pk in ordered],
@@ -277,7 +277,7 @@ def _median(values: list[float]) -> float | None:
     return median(values) if values else None
 
 
-def _hours(minutes: float | None) -> float | None:
+def hours(minutes: float | None) -> float | None:
     return None if minutes is None else round(minutes / 60, 1)
 
 
@@ -307,7 +307,7 @@ def after_sales_charts(period: Period) -> list[Chart]:
         "On-time delivery",
         "line",
         weeks,
-        [("Delivered by the promised date", [_rate(on_time[w], total[w]) for w in weeks])],
+        [("Delivered by the promised date", [rate(on_time[w], total[w]) for w in weeks])],
         unit="%",
         note=f"{late_open} open orders are past their promised date now.",
         extra_columns=[
@@ -370,7 +370,7 @@ def lifecycle_charts(period: Period, *, months: int = 12) -> list[Chart]:
     first = date(today.year, today.month, 1)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    since = _midnight(first)
+    since = midnight(first)
     month_labels = []
     cursor = first
     while cursor <= today:
@@ -437,7 +437,7 @@ def lifecycle_charts(period: Period, *, months: int = 12) -> list[Chart]:
                 [per_month[m]["n"] - per_month[m]["first"] if m in per_month else 0 for m in month_labels],
             ),
         ],
-        note=f"Repeat-purchase rate: {_rate(buyers['repeat'], buyers['all']) or 0} % of customers who bought "
+        note=f"Repeat-purchase rate: {rate(buyers['repeat'], buyers['all']) or 0} % of customers who bought "
         f"have bought again ({buyers['repeat']} of {buyers['all']}).",
         label_name="Month",
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from carecrm import roles
 from carecrm.links import site_url
-from console.dashboards import percentile
+from console.dashboards import hours, midnight, percentile, rate
 from console.models import WeeklyReport
 from tickets.models import CsatRating, Ticket
 
@@ -25,13 +25,9 @@ def week_start_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
 def support_figures(start: date) -> dict:
     """One week of support, Monday to Monday in the shop's time zone: a few grouped queries."""
-    since, until = _midnight(start), _midnight(start + timedelta(days=7))
+    since, until = midnight(start), midnight(start + timedelta(days=7))
     opened = Ticket.objects.filter(created_at__gte=since, created_at__lt=until)
     counts = opened.aggregate(
         opened=Count("pk"),
@@ -63,24 +59,16 @@ def support_figures(start: date) -> dict:
     return {
         "opened": counts["opened"],
         "resolved": len(resolution_minutes),
-        "first_response_median_hours": _hours(percentile(first_minutes, 0.5)),
-        "first_response_p90_hours": _hours(percentile(first_minutes, 0.9)),
-        "resolution_median_hours": _hours(percentile(resolution_minutes, 0.5)),
-        "resolution_p90_hours": _hours(percentile(resolution_minutes, 0.9)),
-        "first_response_sla_percent": _percent(counts["first_in_sla"], counts["first_due"]),
-        "csat_percent": _percent(ratings["happy"], ratings["n"]),
+        "first_response_median_hours": hours(percentile(first_minutes, 0.5)),
+        "first_response_p90_hours": hours(percentile(first_minutes, 0.9)),
+        "resolution_median_hours": hours(percentile(resolution_minutes, 0.5)),
+        "resolution_p90_hours": hours(percentile(resolution_minutes, 0.9)),
+        "first_response_sla_percent": rate(counts["first_in_sla"], counts["first_due"]),
+        "csat_percent": rate(ratings["happy"], ratings["n"]),
         "csat_ratings": ratings["n"],
         "backlog_at_end": backlog,
         "channels": {value: channels.get(value, 0) for value in Ticket.Channel.values},
     }
-
-
-def _hours(minutes: float | None) -> float | None:
-    return None if minutes is None else round(minutes / 60, 1)
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 @dataclass(frozen=True)
