@@ -3,11 +3,18 @@ exits or schedule, write its steps in a template editor with a live preview agai
 a test send, move it through draft → active ⇄ paused → archived, and read its results per step and
 variant. Every change goes through campaigns.builder and campaigns.services."""
 
+import secrets
+
+from csp.decorators import csp
 from django.conf import settings
 from django.contrib import messages as flash
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns import builder, selectors, services
 from campaigns.models import BroadcastRun, Campaign, Step
@@ -20,6 +27,17 @@ from customers.models import Customer
 from customers.services import customer_by_email
 
 RECENT_RUNS = 10
+# How long the HTML of a preview stays readable: the editor asks for a fresh one at every change.
+PREVIEW_SECONDS = 15 * 60
+# An email is shown as it will be received: its own inline styles and remote images, but no script, no
+# form, no request back to us but the images, and inside a sandbox (no cookies, no top navigation).
+PREVIEW_POLICY = {
+    "default-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["https:", "http:", "data:"],
+    "frame-ancestors": ["'self'"],
+    "sandbox": [True],
+}
 STATUS_ACTIONS = {
     Campaign.Status.ACTIVE: "Activate",
     Campaign.Status.PAUSED: "Pause",
@@ -191,8 +209,10 @@ def _preview_customer(wanted: str) -> tuple[Customer | None, str]:
     return customer, "" if customer else f"No customer {wanted}: showing made-up values."
 
 
-def _preview(step: Step, customer: Customer | None) -> dict:
-    """The rendered message, or the errors of templates that do not compile."""
+def _preview(request, step: Step, customer: Customer | None) -> dict:
+    """The rendered message, or the errors of templates that do not compile. The HTML is shown in a frame
+    of its own (`html_url`): inline in the page it would fall under the console's Content-Security-Policy,
+    which refuses the inline styles every email has."""
     errors = []
     for field in ("subject", "html", "text"):
         try:
@@ -202,7 +222,23 @@ def _preview(step: Step, customer: Customer | None) -> dict:
     if errors:
         return {"errors": errors}
     subject, text, html = message_render(step, preview_context(step=step, customer=customer, now=clock.now()))
-    return {"subject": subject, "text": text, "html": html}
+    key = secrets.token_urlsafe(16)
+    cache.set(f"step-preview:{request.user.pk}:{key}", html, PREVIEW_SECONDS)
+    html_url = reverse("console:step-preview-html", kwargs={"key": key})
+    return {"subject": subject, "text": text, "html": html, "html_url": html_url}
+
+
+@require_GET
+@staff_required
+@xframe_options_sameorigin
+@csp(PREVIEW_POLICY)
+def step_preview_html(request, key: str):
+    """The HTML of a preview rendered for this user in the last PREVIEW_SECONDS."""
+    _marketer(request)
+    html = cache.get(f"step-preview:{request.user.pk}:{key}")
+    if html is None:
+        raise Http404("This preview has expired: change the message or reload the page.")
+    return HttpResponse(html)
 
 
 def _step_from(form: StepForm, campaign: Campaign, step: Step | None) -> Step:
@@ -230,7 +266,7 @@ def step_edit(request, campaign_id: int, step_id: int | None = None):
             preview = {"errors": ["Fix the fields marked below to see the preview."]}
         else:
             draft = _step_from(form, campaign, step)
-            preview = _preview(draft, customer)
+            preview = _preview(request, draft, customer)
             if action == "save":
                 try:
                     saved = builder.step_save(campaign=campaign, step=step, data=form.step_data())
@@ -254,7 +290,7 @@ def step_edit(request, campaign_id: int, step_id: int | None = None):
             )
     else:
         form = StepForm(initial=StepForm.initial_for(step) if step else None, kind=campaign.kind)
-        preview = _preview(step, customer) if step else None
+        preview = _preview(request, step, customer) if step else None
     return render(
         request,
         "console/step_edit.html",

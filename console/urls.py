@@ -30,6 +30,7 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/status/", campaigns.campaign_status, name="campaign-status"),
     path("campaigns/<int:campaign_id>/send/", campaigns.campaign_send_now, name="campaign-send"),
     path("campaigns/<int:campaign_id>/steps/new/", campaigns.step_edit, name="step-new"),
+    path("campaigns/previews/<str:key>/", campaigns.step_preview_html, name="step-preview-html"),
     path("campaigns/<int:campaign_id>/steps/<int:step_id>/", campaigns.step_edit, name="step-edit"),
     path(
         "campaigns/<int:campaign_id>/steps/<int:step_id>/delete/", campaigns.step_delete, name="step-delete"

@@ -57,7 +57,35 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "carecrm.middleware.permissions_policy",
 ]
+
+# --- Browser security headers --------------------------------------------------------------------
+# Every page loads scripts, styles, images and fonts from this site only and runs no inline script or
+# style: text that came from outside (an email, a form, an article) cannot run even if it slipped past
+# the sanitiser. Pages that show an email as sent (the campaign preview) answer with a policy of their own.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Powerful browser features no page of ours uses, refused so that injected content cannot ask for them.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 ROOT_URLCONF = "carecrm.urls"
 WSGI_APPLICATION = "carecrm.wsgi.application"
@@ -149,7 +177,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["carecrm.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "carecrm.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "carecrm.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -52,3 +52,10 @@
     }
   });
 })();
+
+// A filter that applies as soon as it changes: <select data-submit-on-change> sends its form. Listened for
+// here rather than in an onchange attribute, which the Content-Security-Policy refuses.
+document.addEventListener("change", function (event) {
+  var field = event.target;
+  if (field.form && field.hasAttribute("data-submit-on-change")) field.form.requestSubmit();
+});

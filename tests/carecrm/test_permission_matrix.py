@@ -119,6 +119,7 @@ RULES: dict[str, Rule] = {
     ),
     "console:step-new": console("/console/campaigns/{campaign}/steps/new/", "campaigns.view_campaign"),
     "console:step-edit": console("/console/campaigns/{campaign}/steps/{step}/", "campaigns.view_campaign"),
+    "console:step-preview-html": console("/console/campaigns/previews/unknown/", "campaigns.view_campaign"),
     "console:step-delete": console(
         "/console/campaigns/{campaign}/steps/{step}/delete/", "campaigns.delete_step", "post"
     ),

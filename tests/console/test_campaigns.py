@@ -2,6 +2,7 @@
 each message as a real customer would receive it, send themselves a test, activate it and read its
 results. Agents do not see it; every change goes through the campaigns services."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -133,6 +134,31 @@ def test_the_preview_renders_as_a_real_customer_and_reaches_nothing_else(client,
     assert '<iframe class="preview-html" title="HTML version" sandbox' in page
     assert "html: line 2: Variables and attributes may not begin with underscores" in private.content.decode()
     assert not campaign.steps.exists()
+
+
+def test_the_html_preview_is_a_frame_of_its_own_under_a_policy_for_email_and_only_for_its_marketer(
+    client, marketer
+):
+    register("grace", at=T0)
+    campaign = Campaign.objects.create(slug="j", name="J", trigger_kind="registered")
+    preview = client.post(
+        f"/console/campaigns/{campaign.pk}/steps/new/",
+        step_form(html='<p style="color:#0f6fde">Hi {{ customer.first_name }}</p>', action="preview",
+                  preview_customer="grace@mail.example"),
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    frame_url = re.search(r'src="(/console/campaigns/previews/[^"]+/)"', preview.content.decode())[1]
+
+    html = client.get(frame_url)
+    client.force_login(UserFactory(role="marketer"))
+    colleague = client.get(frame_url)
+
+    assert html.status_code == 200
+    assert html.content.decode() == '<p style="color:#0f6fde">Hi Grace</p>'
+    policy = html["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "style-src 'unsafe-inline'" in policy and "sandbox" in policy
+    assert "script-src" not in policy and html["X-Frame-Options"] == "SAMEORIGIN"
+    assert colleague.status_code == 404
 
 
 def test_the_preview_without_a_customer_uses_made_up_values_and_says_so_for_an_unknown_one(client, marketer):
