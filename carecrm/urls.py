@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from campaigns import views as campaign_views
 from campaigns.webhooks import mailgun_tracking, postmark_tracking
-from carecrm.views import ThrottledLoginView, healthz
+from carecrm.views import ThrottledLoginView, healthz, two_factor
 from knowledgebase.api import ArticleViewSet
 from knowledgebase.views import SITEMAPS
 from lifecycle.api import CustomerViewSet
@@ -44,6 +44,9 @@ urlpatterns = [
     ),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", two_factor, name="two-factor"),
+    # The admin signs in through the same page, so its attempts are counted and its code asked for.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin-login"),
     path("console/", include("console.urls")),
     path("track/updates/", include("orders.optout")),
     path("track/", include("orders.urls")),

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "anymail",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "carecrm",
     "customers",
     "lifecycle",
@@ -134,6 +136,8 @@ else:
     }
 
 # --- Auth -----------------------------------------------------------------------------------------
+# The name authenticator apps show beside a staff member's code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CareCRM")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -55,6 +55,8 @@ RULES: dict[str, Rule] = {
     "sitemap": Rule("public", path="/sitemap.xml"),
     "login": Rule("public", path="/accounts/login/"),
     "logout": Rule("public", method="post", path="/accounts/logout/"),
+    "two-factor": console("/accounts/two-factor/"),
+    "admin-login": Rule("public", path="/admin/login/?next=/admin/"),
     "schema": Rule("public", path="/api/schema/"),
     "api-docs": Rule("public", path="/api/docs/"),
     # The store's API
