@@ -8,8 +8,9 @@ signature where it has one) and hands a normalised event to its `tracking` signa
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -69,11 +70,19 @@ def tracking_event_record(
     delivery_id,
     occurred_at: datetime,
     url: str = "",
+    now: datetime | None = None,
 ) -> DeliveryEvent | None:
     """Apply one tracking event to its delivery, once: None when it is not about a campaign message, is
-    of a kind that changes nothing, or was applied already (the same webhook delivered again)."""
+    of a kind that changes nothing, was applied already (the same webhook delivered again), or is older
+    than any ESP's retries run (WEBHOOK_EVENT_MAX_AGE_HOURS): a captured webhook replayed later."""
     if kind not in KINDS:
         return None
+    received_at = now or clock.now()
+    if occurred_at < received_at - timedelta(hours=settings.CARECRM["WEBHOOK_EVENT_MAX_AGE_HOURS"]):
+        logger.warning("%s %s event of %s ignored: older than ESP retries run", esp_name, kind, occurred_at)
+        return None
+    # An ESP clock running ahead must not date an open after events that truly came later.
+    occurred_at = min(occurred_at, received_at)
     delivery = _delivery_for(delivery_id=delivery_id, message_id=message_id)
     if delivery is None:
         return None

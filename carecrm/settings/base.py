@@ -302,6 +302,8 @@ CARECRM = {
     "LOST_AFTER_DAYS": env.int("CARECRM_LOST_AFTER_DAYS", default=365),
     "LOYAL_MIN_ORDERS": env.int("CARECRM_LOYAL_MIN_ORDERS", default=3),
     "LOYAL_MIN_SPENT": env.str("CARECRM_LOYAL_MIN_SPENT", default="500.00"),
+    # A tracking webhook about an event older than this is a replay: ESPs stop retrying within 3 days.
+    "WEBHOOK_EVENT_MAX_AGE_HOURS": env.int("CARECRM_WEBHOOK_EVENT_MAX_AGE_HOURS", default=72),
     "EVENT_MAX_DISPATCH_ATTEMPTS": env.int("CARECRM_EVENT_MAX_DISPATCH_ATTEMPTS", default=10),
     # Orders and after-sales
     "OWN_FLEET_TRACKING_URL": env.str("CARECRM_OWN_FLEET_TRACKING_URL", default=""),

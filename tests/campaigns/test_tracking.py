@@ -10,12 +10,19 @@ from django.core import mail
 
 from campaigns.models import Delivery, DeliveryEvent, Suppression
 from campaigns.sending import unsubscribe_url
+from carecrm import clock
 from lifecycle.models import Event
 from tests.campaigns.test_playbook import T0, playbook, register, tick  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 URL = "/anymail/postmark/tracking/"
 SECRET = "hook:s3cret-words"
+
+
+@pytest.fixture(autouse=True)
+def received_soon_after(monkeypatch):
+    """The webhooks arrive an hour after the events they report, as ESPs send them."""
+    monkeypatch.setattr(clock, "now", lambda: T0 + timedelta(days=3, hours=1))
 
 
 @pytest.fixture
@@ -73,6 +80,30 @@ def test_an_open_delivered_twice_counts_once(client, webhook_secret, welcome_sen
     assert opened.data["campaign"] == "welcome"
 
 
+def test_a_captured_webhook_replayed_after_the_esps_retries_end_is_ignored(
+    client, webhook_secret, welcome_sent, monkeypatch
+):
+    monkeypatch.setattr(clock, "now", lambda: T0 + timedelta(days=6, hours=1))  # 3 days and 1 hour later
+
+    answer = postmark(client, welcome_sent, "Open", headers=auth())
+
+    assert answer.status_code == 200  # the ESP is told it arrived, so it stops sending it
+    welcome_sent.refresh_from_db()
+    assert (welcome_sent.status, welcome_sent.opened_at) == ("sent", None)
+    assert not DeliveryEvent.objects.exists()
+    assert not Event.objects.filter(kind="message_opened").exists()
+
+
+def test_an_event_dated_ahead_of_our_clock_is_dated_when_it_arrived(client, webhook_secret, welcome_sent):
+    answer = postmark(
+        client, welcome_sent, "Open", headers=auth(), ReceivedAt=(T0 + timedelta(days=9)).isoformat()
+    )
+
+    assert answer.status_code == 200
+    welcome_sent.refresh_from_db()
+    assert welcome_sent.opened_at == T0 + timedelta(days=3, hours=1)
+
+
 def test_a_late_open_does_not_move_a_clicked_message_back(client, webhook_secret, welcome_sent):
     postmark(client, welcome_sent, "Click", headers=auth(), OriginalLink="https://shop.example/kitchen")
     postmark(client, welcome_sent, "Open", headers=auth())
@@ -84,7 +115,13 @@ def test_a_late_open_does_not_move_a_clicked_message_back(client, webhook_secret
 
 def test_a_hard_bounce_suppresses_the_address_for_every_later_campaign(client, webhook_secret, welcome_sent):
     postmark(
-        client, welcome_sent, "Bounce", headers=auth(), Type="HardBounce", ID=42, BouncedAt=T0.isoformat()
+        client,
+        welcome_sent,
+        "Bounce",
+        headers=auth(),
+        Type="HardBounce",
+        ID=42,
+        BouncedAt=(T0 + timedelta(days=2, hours=1)).isoformat(),
     )
 
     welcome_sent.refresh_from_db()
@@ -102,7 +139,14 @@ def test_a_hard_bounce_suppresses_the_address_for_every_later_campaign(client, w
 
 
 def test_a_spam_complaint_suppresses_and_unsubscribes(client, webhook_secret, welcome_sent):
-    postmark(client, welcome_sent, "SpamComplaint", headers=auth(), ID=7, BouncedAt=T0.isoformat())
+    postmark(
+        client,
+        welcome_sent,
+        "SpamComplaint",
+        headers=auth(),
+        ID=7,
+        BouncedAt=(T0 + timedelta(days=2, hours=1)).isoformat(),
+    )
 
     welcome_sent.customer.refresh_from_db()
     assert welcome_sent.customer.marketing_opt_in is False
