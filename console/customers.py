@@ -16,9 +16,9 @@ from campaigns import services as campaign_services
 from carecrm import clock, privacy
 from console import selectors
 from console.forms import CouponGrantForm, EraseForm, MergeForm, OneOffEmailForm
-from console.views import staff_required
+from console.views import customer_accessed, staff_required
 from customers.models import AccessRecord, Customer
-from customers.services import access_record, customer_by_email
+from customers.services import customer_by_email
 from lifecycle.loyalty import loyalty_summary
 from lifecycle.services import customer_erase, customer_merge
 from orders.recommendations import recommendations_for
@@ -55,7 +55,7 @@ def customer(request, customer_id: int):
     }
     if request.headers.get("HX-Request") and request.GET.get("part") == "timeline":
         return render(request, "console/_timeline.html", context)
-    _accessed(request, customer, AccessRecord.Action.VIEWED)
+    customer_accessed(request, customer, AccessRecord.Action.VIEWED)
     return render(
         request,
         "console/customer.html",
@@ -120,16 +120,6 @@ def _refused(request, customer: Customer, form) -> HttpResponse:
     return _back(customer)
 
 
-def _accessed(request, customer: Customer, action: str, detail: str = "") -> None:
-    access_record(
-        customer_id=customer.pk,
-        actor=request.user.get_username(),
-        action=action,
-        now=clock.now(),
-        detail=detail,
-    )
-
-
 def _require(request, permission: str, why: str) -> None:
     if not request.user.has_perm(permission):
         raise PermissionDenied(why)
@@ -154,7 +144,7 @@ def email_send(request, customer_id: int):
     except ValidationError as error:
         flash.error(request, "Not sent: " + " ".join(error.messages))
         return _back(customer)
-    _accessed(request, customer, AccessRecord.Action.EMAILED, ticket.reference)
+    customer_accessed(request, customer, AccessRecord.Action.EMAILED, ticket.reference)
     flash.success(request, f"Email sent to {customer.email} as {ticket.reference}.")
     return redirect("console:ticket", ticket_id=ticket.pk)
 
@@ -174,7 +164,7 @@ def coupon_give(request, customer_id: int):
     except ValidationError as error:
         flash.error(request, "Not given: " + " ".join(error.messages))
     else:
-        _accessed(request, customer, AccessRecord.Action.CHANGED, f"coupon {coupon.code}")
+        customer_accessed(request, customer, AccessRecord.Action.CHANGED, f"coupon {coupon.code}")
         flash.success(request, f"Coupon {coupon.code} ({coupon.label} off) given; it is on the timeline.")
     return _back(customer)
 
@@ -199,7 +189,7 @@ def merge(request, customer_id: int):
     except ValidationError as error:
         flash.error(request, "Not merged: " + " ".join(error.messages))
     else:
-        _accessed(request, survivor, AccessRecord.Action.MERGED, f"customer #{duplicate.pk}")
+        customer_accessed(request, survivor, AccessRecord.Action.MERGED, f"customer #{duplicate.pk}")
         flash.success(request, f"{wanted} merged into this customer: their history is here now.")
     return _back(survivor)
 
@@ -210,7 +200,7 @@ def export(request, customer_id: int):
     """Everything held about the customer, as one JSON file (a data subject's access request)."""
     _require(request, "customers.change_customer", "Your role does not export customer data.")
     customer = get_object_or_404(Customer, pk=customer_id)
-    _accessed(request, customer, AccessRecord.Action.EXPORTED)
+    customer_accessed(request, customer, AccessRecord.Action.EXPORTED)
     data = {
         "customer_id": customer.pk,
         "exported_at": clock.now(),
@@ -231,7 +221,7 @@ def erase(request, customer_id: int):
     if not form.is_valid():
         return _refused(request, customer, form)
     customer_erase(customer=customer, actor=request.user.get_username())
-    _accessed(request, customer, AccessRecord.Action.ERASED)
+    customer_accessed(request, customer, AccessRecord.Action.ERASED)
     flash.success(request, "Personal data erased. Orders and their amounts stay for the books.")
     return _back(customer)
 

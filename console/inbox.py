@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carecrm import clock
 from console.forms import TicketLogForm
-from console.views import staff_required
+from console.views import customer_accessed, staff_required
+from customers.models import AccessRecord
 from lifecycle.loyalty import loyalty_summary
 from orders.recommendations import recommendations_for
 from orders.value import customer_value
@@ -131,7 +132,12 @@ def _ticket_context(request, ticket_id: int) -> dict:
 @staff_required
 def ticket(request, ticket_id: int):
     _agent(request)
-    return render(request, "console/ticket.html", _ticket_context(request, ticket_id))
+    context = _ticket_context(request, ticket_id)
+    # The page shows the customer's orders, addresses and history beside the conversation.
+    customer_accessed(
+        request, context["ticket"].customer, AccessRecord.Action.VIEWED, context["ticket"].reference
+    )
+    return render(request, "console/ticket.html", context)
 
 
 def _conversation(request, ticket_id: int, *, status: int = 200):

@@ -16,6 +16,7 @@ from carecrm import clock
 from console import dashboards, reports, selectors
 from console.forms import ARTICLE_INITIAL_FIELDS, ArticleForm
 from console.models import WeeklyReport
+from customers.services import access_record
 from knowledgebase import services as kb_services
 from knowledgebase.models import Article
 from knowledgebase.selectors import knowledge_gaps
@@ -35,6 +36,17 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def customer_accessed(request, customer, action: str, detail: str = "") -> None:
+    """Note in the access log that the signed-in staff member did `action` to this customer's data."""
+    access_record(
+        customer_id=customer.pk,
+        actor=request.user.get_username(),
+        action=action,
+        now=clock.now(),
+        detail=detail,
+    )
 
 
 @staff_required

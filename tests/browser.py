@@ -55,3 +55,15 @@ def page(browser):
     """A desktop-sized page."""
     with new_page(browser, viewport={"width": 1280, "height": 800}) as desktop:
         yield desktop
+
+
+def wait_until(page, expression: str, *, timeout: float = 5.0) -> None:
+    """Wait until `expression` is true in the page. Playwright's wait_for_function evaluates its string
+    inside the page with eval, which the Content-Security-Policy refuses; page.evaluate is not bound by it."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

@@ -15,7 +15,7 @@ from carecrm import demo
 from customers.models import Customer
 from knowledgebase.models import Article
 from orders.models import Order
-from tests.browser import needs_chromium, new_page
+from tests.browser import needs_chromium, new_page, wait_until
 from tickets.models import Ticket
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
@@ -117,8 +117,9 @@ def test_the_console_works_under_the_policy_for_every_role(visit, demo_data):
     manager.open("/console/dashboards/")
     # Chart.js draws into the canvases from the bundled script and the page's JSON data.
     assert manager.page.locator("canvas").count() > 0
-    manager.page.wait_for_function(
-        "Array.from(document.querySelectorAll('canvas')).every(c => Chart.getChart(c) !== undefined)"
+    wait_until(
+        manager.page,
+        "window.Chart && Array.from(document.querySelectorAll('canvas')).every(c => Chart.getChart(c))",
     )
     period = manager.page.get_by_label("Period")
     other = period.locator("option:not([selected])").first.get_attribute("value")

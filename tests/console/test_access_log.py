@@ -24,6 +24,20 @@ def test_viewing_exporting_and_erasing_are_recorded_with_who_did_it(client):
     assert customer.erased_at is not None  # and the record of it stays
 
 
+def test_opening_a_ticket_of_the_customer_is_recorded_but_its_live_refreshes_are_not(client):
+    from tickets.services import ticket_open
+
+    opened = ticket_open(channel="web", email="ada@mail.example", name="Ada", subject="Parcel", body="Where?")
+    client.force_login(UserFactory(username="alex", role="agent"))
+
+    client.get(f"/console/tickets/{opened.ticket.pk}/")
+    client.post(f"/console/tickets/{opened.ticket.pk}/note/", {"text": "Asked DHL."}, HTTP_HX_REQUEST="true")
+
+    record = AccessRecord.objects.get()
+    assert (record.customer_id, record.actor, record.action) == (opened.ticket.customer_id, "alex", "viewed")
+    assert record.detail == opened.ticket.reference
+
+
 def test_managers_read_the_log_and_agents_do_not(client, django_assert_num_queries):
     customer = CustomerFactory()
     for n in range(30):

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from carecrm import demo
-from tests.browser import needs_chromium
+from tests.browser import needs_chromium, wait_until
 from tests.console.test_inbox_browser import sign_in
 from tests.factories import UserFactory
 from tests.orders.track_factories import order_place, shipment_send
@@ -78,7 +78,7 @@ def test_a_manager_views_the_support_dashboard_and_downloads_a_chart_as_csv(page
 
     volume = page.locator("#chart-volume")
     volume.locator("canvas").wait_for()
-    page.wait_for_function("() => window.Chart && Object.keys(window.Chart.instances).length >= 6")
+    wait_until(page, "window.Chart && Object.keys(window.Chart.instances).length >= 6")
     if os.environ.get("CARECRM_UPDATE_SCREENSHOTS"):
         page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
     with page.expect_download() as download_info:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from carecrm import demo
-from tests.browser import needs_chromium
+from tests.browser import needs_chromium, wait_until
 from tests.factories import UserFactory
 from tests.orders.track_factories import order_place, shipment_send
 from tickets.models import Macro, Ticket
@@ -70,7 +70,7 @@ def test_an_agent_opens_a_ticket_reads_the_customer_answers_with_a_macro_and_res
 
     page.locator("#macro-select").select_option(label="Parcel on its way")
     reply = page.locator("#reply-text")
-    page.wait_for_function("document.querySelector('#reply-text').value.includes('100501')")
+    wait_until(page, "document.querySelector('#reply-text').value.includes('100501')")
     assert reply.input_value().startswith(f"Hi {ticket.customer.first_name}, order 100501 is on its way.")
     reply.press("End")
     reply.type(" It arrives tomorrow.")

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from knowledgebase.models import Article, SearchQuery, Vote
-from tests.browser import needs_chromium, new_page
+from tests.browser import needs_chromium, new_page, wait_until
 from tests.knowledgebase.factories import ArticleFactory, CategoryFactory
 from tickets.models import Message, Ticket
 
@@ -252,7 +252,7 @@ def test_the_contact_form_suggests_answers_while_the_subject_is_typed_then_opens
     with page.expect_response(lambda response: "/contact/suggestions/" in response.url) as paused:
         subject.press_sequentially("where is", delay=60)
     assert paused.value.ok
-    page.wait_for_function("document.getElementById('id_search_id').value !== ''")
+    wait_until(page, "document.getElementById('id_search_id').value !== ''")
     with page.expect_response(
         lambda response: "/contact/suggestions/" in response.url and "parc" in response.url
     ) as finished:
