@@ -335,10 +335,13 @@ class RedisQueue:
 # --- Setting up and cleaning up ---------------------------------------------------------------------
 
 
-def bench_setup(database_name: str, queue_name: str) -> tuple[BenchDatabase, RedisQueue, dict[str, str]]:
-    """The bench database, the app's Celery queue (checked and emptied) and the app's environment."""
+def bench_setup(
+    database_name: str, queue_name: str, *, redis_url: str | None = None
+) -> tuple[BenchDatabase, RedisQueue, dict[str, str]]:
+    """The bench database, the app's Celery queue (checked and emptied) and the app's environment. The
+    app's Redis is BENCH_REDIS_URL (else the default) unless the benchmark names one of its own."""
     database = BenchDatabase(database_name)
-    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    redis_url = redis_url or os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
     queue = RedisQueue(redis_url, queue_name)
     env = app_env(
         database_url=database.url,
