@@ -300,3 +300,50 @@ def test_a_signed_in_customer_reaches_none_of_another_customers_requests_or_orde
     assert request.status_code == 404
     assert order.status_code == 302 and order["Location"].startswith("/track/")
     assert world["ticket_reference"] not in listing.content.decode()
+
+
+CUSTOMER_IDS = ("{order_number}", "{ticket_reference}")
+
+
+def customer_routes_with_ids() -> list[str]:
+    return sorted(
+        name
+        for name, rule in RULES.items()
+        if rule.kind in ("public", "customer") and any(part in rule.path for part in CUSTOMER_IDS)
+    )
+
+
+@pytest.mark.parametrize("name", customer_routes_with_ids())
+def test_no_id_in_a_customer_url_reaches_another_customers_data(client, world, name):
+    """A customer signed in to their requests, who has also looked up an order of their own, puts the
+    owner's order number or ticket reference into each customer URL: nothing of the owner's is shown or
+    changed."""
+    from orders.models import Order
+    from tickets.models import Message
+
+    stranger_order = order_place(number="PM-2002", email="stranger@mail.example")
+    looked_up = client.post("/track/", {"number": stranger_order.number, "email": "stranger@mail.example"})
+    assert looked_up.status_code == 302
+    session = client.session
+    session[portal.SESSION_KEY] = stranger_order.customer_id
+    session.save()
+    messages_before = Message.objects.count()
+    rule = RULES[name]
+
+    # The return form only takes a POST: the request it would file is what must not happen.
+    method = "post" if name == "track:return" else rule.method
+    response = getattr(client, method)(rule.path.format(**world), rule.data)
+
+    body = response.content.decode()
+    assert response.status_code in (302, 404), f"{name}: {response.status_code}"
+    if response.status_code == 302:
+        assert response["Location"].split("?")[0] in ("/track/", "/requests/"), response["Location"]
+    assert "owner@mail.example" not in body and world["ticket_reference"] not in body
+    assert Order.objects.get(number=world["order_number"]).status != "cancelled"
+    assert Message.objects.count() == messages_before
+
+
+def test_every_customer_route_with_an_id_is_checked():
+    assert {"track:order", "track:return", "track:cancel", "track:problem", "requests:detail"} <= set(
+        customer_routes_with_ids()
+    )
