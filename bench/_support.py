@@ -534,3 +534,14 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
         )
 
     return "\n".join([line(headers), "  ".join("-" * width for width in widths), *map(line, rows)])
+
+
+def verdict(problems: list[str]) -> int:
+    """Print each problem found while checking a run and say whether its figures stand: 0 when there
+    were none, 1 (the benchmark's exit status) when there were."""
+    for problem in problems:
+        print(f"WRONG {problem}")
+    if problems:
+        print("FAILED: the figures above are not to be trusted")
+        return 1
+    return 0

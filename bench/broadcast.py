@@ -61,6 +61,7 @@ from bench._support import (
     print_load_note,
     ratio,
     run_main,
+    verdict,
 )
 
 QUEUE = "carecrm-bench-broadcast"
@@ -907,12 +908,7 @@ def _run(options: argparse.Namespace) -> int:
             f"fan-out memory grows with the audience: peak {large_run.peak_mb:.0f} MB at "
             f"{large_run.customers:,} against {small_run.peak_mb:.0f} MB at {small_run.customers:,}"
         )
-    for problem in problems:
-        print(f"WRONG {problem}")
-    if problems:
-        print("FAILED: the figures above are not to be trusted")
-        return 1
-    return 0
+    return verdict(problems)
 
 
 def _report(

@@ -54,6 +54,7 @@ from bench._support import (
     print_load_note,
     ratio,
     run_main,
+    verdict,
 )
 
 QUEUE = "carecrm-bench-load"
@@ -554,12 +555,7 @@ def _run(options: argparse.Namespace) -> int:
                     "generate more orders (--customers) or run shorter phases (--seconds)"
                 )
     print_load_note(load_before)
-    for problem in problems:
-        print(f"WRONG {problem}")
-    if problems:
-        print("FAILED: the figures above are not to be trusted")
-        return 1
-    return 0
+    return verdict(problems)
 
 
 def _load(

@@ -48,6 +48,7 @@ from bench._support import (
     ratio,
     run_main,
     run_pass,
+    verdict,
 )
 
 QUEUE = "carecrm-bench-orders"
@@ -554,12 +555,7 @@ def _run(options: argparse.Namespace) -> int:
             bench_cleanup(database, queue, user_pk=user_pk, keep=options.keep)
 
     _report(options, figures, expected=expected, published=published, load_before=load_before)
-    for problem in problems:
-        print(f"WRONG {problem}")
-    if problems:
-        print("FAILED: the figures above are not to be trusted")
-        return 1
-    return 0
+    return verdict(problems)
 
 
 def _latency(result: PassResult) -> str:
