@@ -14,31 +14,35 @@ class Answer:
 
 
 def burst(base_url: str, token: str, requests: list[tuple[str, dict]]) -> list[Answer]:
-    """POST every (path, payload) at the same moment against a live server: each thread opens its
+    """POST every (path, payload) as JSON with the integration's token at the same moment against a live
+    server (see `send_together`)."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
+    return send_together(
+        base_url, [(path, json.dumps(payload).encode(), headers) for path, payload in requests]
+    )
+
+
+def send_together(base_url: str, requests: list[tuple[str, bytes, dict[str, str]]]) -> list[Answer]:
+    """POST every (path, body, headers) at the same moment against a live server: each thread opens its
     connection first, then all wait on one barrier and send together, so the requests reach the server
     within the same few milliseconds."""
     address = urlsplit(base_url)
     barrier = threading.Barrier(len(requests))
     answers: list[Answer | BaseException | None] = [None] * len(requests)
 
-    def send(index: int, path: str, payload: dict) -> None:
+    def send(index: int, path: str, body: bytes, headers: dict[str, str]) -> None:
         connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
         try:
             connection.connect()
             barrier.wait(timeout=30)
-            connection.request(
-                "POST",
-                path,
-                body=json.dumps(payload),
-                headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
-            )
+            connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
             raw = response.read()
             try:
-                body = json.loads(raw)
+                parsed = json.loads(raw)
             except ValueError:
-                body = {"raw": raw[:500].decode(errors="replace")}
-            answers[index] = Answer(response.status, body)
+                parsed = {"raw": raw[:500].decode(errors="replace")}
+            answers[index] = Answer(response.status, parsed)
         except BaseException as exc:
             answers[index] = exc
         finally:

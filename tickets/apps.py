@@ -15,6 +15,7 @@ class TicketsConfig(AppConfig):
 
         for field in segment_fields.FIELDS:
             segments.field_register(field)
+        jobs.register("ticket_email_recovery", outbound.messages_recover, order=29)
         jobs.register("ticket_emails", outbound.messages_sweep, order=30)
         jobs.register("sla_check", sla.sla_check, order=40)
         jobs.register("signin_links_purge", portal.signin_links_purge, order=95)

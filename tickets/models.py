@@ -293,6 +293,8 @@ class Message(models.Model):
     delivery = models.CharField(max_length=10, choices=Delivery.choices, blank=True, default="")
     delivery_error = models.TextField(blank=True, default="")
     esp_message_id = models.CharField(max_length=200, blank=True, default="")
+    # When a sender claimed it (pending → sending): a claim past its lease lost its sender.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -301,6 +303,10 @@ class Message(models.Model):
             # The send sweep: outbound emails still pending.
             models.Index(
                 fields=["created_at"], condition=Q(delivery="pending"), name="ticket_message_pending"
+            ),
+            # The recovery job: emails claimed and never marked sent or failed.
+            models.Index(
+                fields=["claimed_at"], condition=Q(delivery="sending"), name="ticket_message_sending"
             ),
             # The auto-reply limit: recent auto-replies to one address.
             models.Index(fields=["to_address", "created_at"], name="ticket_message_to_created"),

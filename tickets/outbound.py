@@ -1,7 +1,13 @@
 """Email from a ticket to its customer. Each is a Message row before it is anything else (STYLE.md rule
 7): recorded pending in the caller's transaction, queued once that commits, claimed pending → sending by
 one process only, sent through django-anymail, then marked sent or failed. A lost task is found by
-`messages_sweep` (a tick job); a task delivered twice finds the row claimed and sends nothing."""
+`messages_sweep` (a tick job); a task delivered twice finds the row claimed and sends nothing.
+
+A sender that dies between the claim and the mark (a worker killed, a machine lost) leaves the row in
+`sending`, the email handed to the ESP or not. `messages_recover` (a tick job, once the claim is past its
+lease) asks the backend about the email's Message-ID (carecrm.mail.outbox_holds): accepted → marked sent;
+not, or the backend cannot tell → pending again, for the sweep to send under the same Message-ID, so the
+customer's mailbox shows one message even if the first attempt did leave."""
 
 import logging
 from datetime import datetime, timedelta
@@ -10,10 +16,11 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 
 from carecrm.links import site_url
-from carecrm.mail import esp_message_id
+from carecrm.mail import esp_message_id, outbox_holds
 from knowledgebase.models import Article
 from tickets.models import Message, Ticket
 from tickets.tokens import body_marker, outbound_message_id, reply_address
@@ -21,6 +28,9 @@ from tickets.tokens import body_marker, outbound_message_id, reply_address
 logger = logging.getLogger(__name__)
 Delivery = Message.Delivery
 SWEEP_GRACE = timedelta(minutes=1)
+# Longer than any send can take (the send task's hard limit is a minute; the sweep waits on the same
+# backend timeouts): a claim this old has no sender any more.
+SEND_LEASE = timedelta(minutes=10)
 
 
 def auto_reply_text(*, ticket: Ticket, articles: list[Article]) -> str:
@@ -82,7 +92,7 @@ def message_send(*, message_id: int, now: datetime) -> str:
     """Send one pending outbound message, once; the status it ended in, or "" if it was not pending.
     Runs outside a transaction so the claim is committed before the email leaves."""
     claimed = Message.objects.filter(pk=message_id, delivery=Delivery.PENDING).update(
-        delivery=Delivery.SENDING
+        delivery=Delivery.SENDING, claimed_at=now
     )
     if claimed != 1:
         return ""
@@ -136,3 +146,21 @@ def messages_sweep(*, now: datetime, limit: int = 200) -> str:
     outcomes = [message_send(message_id=pk, now=now) for pk in due]
     sent, failed = outcomes.count(Delivery.SENT), outcomes.count(Delivery.FAILED)
     return f"{sent} pending ticket emails sent" + (f", {failed} failed" if failed else "")
+
+
+def messages_recover(*, now: datetime, limit: int = 200) -> str:
+    """A tick job, before the sweep: the emails whose sender died mid-way (see the module's docstring)."""
+    stalled = list(
+        Message.objects.filter(delivery=Delivery.SENDING, claimed_at__lt=now - SEND_LEASE)
+        .order_by("claimed_at", "pk")
+        .values_list("pk", "message_id")[:limit]
+    )
+    found_sent = requeued = 0
+    for pk, message_id in stalled:
+        stalled_row = Message.objects.filter(pk=pk, delivery=Delivery.SENDING)
+        if outbox_holds(f"<{message_id}>"):
+            # It left when it was claimed: the send follows the claim at once.
+            found_sent += stalled_row.update(delivery=Delivery.SENT, sent_at=F("claimed_at"))
+        else:
+            requeued += stalled_row.update(delivery=Delivery.PENDING, claimed_at=None)
+    return f"{requeued} stalled ticket emails queued again, {found_sent} found sent"

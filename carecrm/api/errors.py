@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,6 +27,15 @@ def exception_handler(exc, context):
         exc = PayloadTooLarge(f"Request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     if isinstance(exc, Conflict):
         return Response({exc.field: [exc.message]}, status=status.HTTP_409_CONFLICT)
+    if _database_unavailable(exc):
+        # The database went away under the request (a restart, a failover): the client is to come back
+        # shortly, not to take it for a fault of its request. A 500 would also page someone for nothing.
+        logger.warning("Database unavailable, answered 503: %s", " ".join(str(exc).split()))
+        return Response(
+            {"detail": "The database is unavailable for a moment; send the request again shortly."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, OperationalError) and _is_transient(exc):
         # Two writers waited on each other (a merge and a payment on the same customer): the database
         # chose this one to give up. Nothing was written; the same request succeeds when sent again.
@@ -62,3 +71,23 @@ _TRANSIENT = ("deadlock detected", "could not serialize access", "database is lo
 
 def _is_transient(exc: OperationalError) -> bool:
     return any(marker in str(exc) for marker in _TRANSIENT)
+
+
+# About as long as a PostgreSQL restart takes.
+DATABASE_RETRY_AFTER_SECONDS = 5
+# SQLSTATE class 08 (connection exception), and the server shutting down or not yet accepting connections.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    """Whether `exc` says the database server could not be reached or went away, rather than that it
+    refused this request: connection refused, the connection cut mid-request, a server shutting down."""
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    cause = exc.__cause__
+    # SQLite's errors are about the file or the statement: none of them means "come back later".
+    if cause is None or not type(cause).__module__.startswith("psycopg"):
+        return False
+    sqlstate = getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)
+    # No SQLSTATE: no server answered at all (refused, reset, closed).
+    return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
