@@ -1,14 +1,22 @@
 import zoneinfo
 
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from carecrm.api.fields import MomentField
+from carecrm.api.schema import NamedByAnyOf
 from customers.models import Customer
 from customers.services import normalize_email
 
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class StoredEmailField(serializers.CharField):
+    """An email address, or empty for a customer the store knows only by external_id or phone."""
+
+
 class CustomerSerializer(serializers.ModelSerializer):
+    email = StoredEmailField(read_only=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     total_spent = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     average_order_value = serializers.DecimalField(
@@ -50,8 +58,10 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerWriteSerializer(serializers.Serializer):
+class CustomerWriteSerializer(NamedByAnyOf, serializers.Serializer):
     """What a store sends. Only the fields present are changed on an existing customer."""
+
+    identifiers = ("external_id", "email")
 
     external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)

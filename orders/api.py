@@ -1,7 +1,7 @@
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from carecrm import money
 from carecrm.api.fields import DayField, MomentField
+from carecrm.api.schema import NamedByAnyOf
 from orders import carriers, carts, services
 from orders.models import (
     Cart,
@@ -25,6 +26,7 @@ from orders.models import (
 MAX_AMOUNT = {"max_digits": money.MAX_DIGITS, "decimal_places": money.DECIMAL_PLACES}
 
 
+@extend_schema_field(serializers.ChoiceField(choices=sorted(money.ISO_4217)))
 class CurrencyField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(min_length=3, max_length=3, **kwargs)
@@ -40,7 +42,9 @@ class CurrencyField(serializers.CharField):
 # --- What the store sends ---------------------------------------------------------------------------
 
 
-class CustomerRefSerializer(serializers.Serializer):
+class CustomerRefSerializer(NamedByAnyOf, serializers.Serializer):
+    identifiers = ("external_id", "email")
+
     external_id = serializers.CharField(max_length=100, required=False)
     email = serializers.EmailField(max_length=254, required=False)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)

@@ -2,22 +2,26 @@
 inbound email (POST inbound-email/, `Content-Type: message/rfc822`)."""
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carecrm.api.parsers import RawEmailParser
+from carecrm.api.parsers import PayloadTooLarge, RawEmailParser
+from carecrm.api.schema import NamedByAnyOf
 from customers.models import Customer
 from tickets import services
 from tickets.inbound import EmailTooLarge, email_ingest
 from tickets.models import Message, Ticket
 
 
-class TicketCustomerSerializer(serializers.Serializer):
+class TicketCustomerSerializer(NamedByAnyOf, serializers.Serializer):
+    identifiers = ("email", "external_id")
+
     email = serializers.EmailField(required=False)
     external_id = serializers.CharField(required=False, max_length=100)
 
@@ -29,7 +33,7 @@ class TicketCustomerSerializer(serializers.Serializer):
 
 class TicketSerializer(serializers.ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(read_only=True)
-    order = serializers.PrimaryKeyRelatedField(read_only=True)
+    order = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Ticket
@@ -62,9 +66,24 @@ class TicketOpenSerializer(serializers.Serializer):
     order_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
+# What a 64-bit id column holds. Past it SQLite cannot even compare (OverflowError), so a bigger number
+# is refused as input rather than sent to the database.
+SMALLEST_ID, LARGEST_ID = -(2**63), 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": SMALLEST_ID, "maximum": LARGEST_ID})
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number an id column can hold (a NumberFilter takes 1.5, and numbers up to 1e50)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=SMALLEST_ID, max_value=LARGEST_ID, **kwargs)
+
+
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Ticket.Status.choices)
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
 
     class Meta:
         model = Ticket
@@ -104,6 +123,18 @@ class TicketViewSet(
         return Response(TicketSerializer(opened.ticket).data, status=status.HTTP_201_CREATED)
 
 
+class InboundEmailFiledSerializer(serializers.Serializer):
+    """What became of a posted message."""
+
+    ticket = serializers.IntegerField(allow_null=True, help_text="The ticket it opened or joined.")
+    reference = serializers.CharField(allow_null=True, help_text="Its reference, such as CR-000123.")
+    message = serializers.IntegerField(allow_null=True, help_text="The message it became on the ticket.")
+    created = serializers.BooleanField(help_text="False when the same Message-ID was filed before.")
+    ignored = serializers.CharField(
+        required=False, help_text="Why nothing was filed (202 only): an auto-reply, a bounce, a mail loop."
+    )
+
+
 class InboundEmailView(APIView):
     """A raw RFC 822 message, as an ESP's inbound route or a mail server's pipe delivers it."""
 
@@ -113,7 +144,13 @@ class InboundEmailView(APIView):
 
     @extend_schema(
         request={"message/rfc822": OpenApiTypes.BINARY},
-        responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
+        responses={
+            201: InboundEmailFiledSerializer,
+            200: InboundEmailFiledSerializer,
+            202: InboundEmailFiledSerializer,
+        },
+        description="201: filed as a new ticket or message; 200: the same Message-ID was filed before, "
+        "nothing new; 202: read but not filed (an auto-reply, a bounce, a loop), `ignored` says why.",
     )
     def post(self, request):
         raw = request.data
@@ -124,7 +161,7 @@ class InboundEmailView(APIView):
         try:
             filed = email_ingest(raw=raw)
         except EmailTooLarge as error:
-            return Response({"message": [str(error)]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+            raise PayloadTooLarge(str(error)) from error
         body = {
             "ticket": filed.ticket.pk if filed.ticket else None,
             "reference": filed.ticket.reference if filed.ticket else None,

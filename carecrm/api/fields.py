@@ -9,10 +9,14 @@ EARLIEST_YEAR = 1970
 LATEST_YEARS_AHEAD = 10
 
 
+def years_accepted() -> tuple[int, int]:
+    return EARLIEST_YEAR, timezone.now().year + LATEST_YEARS_AHEAD
+
+
 def _check_year(value: date) -> None:
-    latest = timezone.now().year + LATEST_YEARS_AHEAD
-    if not EARLIEST_YEAR <= value.year <= latest:
-        raise serializers.ValidationError(f"Dates run from {EARLIEST_YEAR} to {latest}.")
+    earliest, latest = years_accepted()
+    if not earliest <= value.year <= latest:
+        raise serializers.ValidationError(f"Dates run from {earliest} to {latest}.")
 
 
 class MomentField(serializers.DateTimeField):

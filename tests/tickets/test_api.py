@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CustomerFactory
-from tickets.models import Ticket
+from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/tickets/"
@@ -88,3 +88,50 @@ def test_the_list_filters_by_status_and_customer_and_its_queries_do_not_grow(api
     for n in range(3, 20):
         open_ticket(f"c{n}@mail.example")
     assert queries() == few
+
+
+@pytest.mark.parametrize("customer", ["1.5", "ten", "1e3", str(2**63), str(-(2**63) - 1), str(10**30)])
+def test_the_customer_filter_takes_a_whole_id_a_column_can_hold(api, customer):
+    # given an id no 64-bit column holds (SQLite cannot even compare one), or no whole number at all
+    response = api.get(URL, {"customer": customer})
+
+    # then it is refused as input instead of failing in the database
+    assert response.status_code == 400
+    assert "customer" in response.json()
+
+
+def test_the_largest_id_a_column_holds_finds_nothing(api):
+    response = api.get(URL, {"customer": str(2**63 - 1)})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+# --- POST inbound-email/ ----------------------------------------------------------------------------
+
+NUL_IN_HEADERS = (
+    b"From: =?utf-8?q?Mira=00_Holt?= <mira.holt@mail.example>\r\n"
+    b"To: care@shop.example\r\n"
+    b"Subject: Where is\x00 my parcel?\r\n"
+    b"Message-ID: <nul-1@mail.example>\r\n"
+    b"Content-Type: multipart/mixed; boundary=b\r\n"
+    b"\r\n"
+    b"--b\r\nContent-Type: text/plain\r\n\r\nHello, my parcel is late.\r\n"
+    b'--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="lab\x00el.txt"\r\n'
+    b"\r\nlabel\r\n--b--\r\n"
+)
+
+
+def test_mail_with_nul_in_its_headers_is_filed_without_them(api):
+    # given a message whose sender name, subject and attachment name carry NUL characters, which
+    # PostgreSQL cannot store in text; when it is posted
+    response = api.generic("POST", "/api/v1/inbound-email/", NUL_IN_HEADERS, content_type="message/rfc822")
+
+    # then it is filed like any other, the NULs left out
+    assert response.status_code == 201, response.content
+    filed = response.json()
+    ticket = Ticket.objects.get(pk=filed["ticket"])
+    assert ticket.subject == "Where is my parcel?"
+    assert ticket.customer.email == "mira.holt@mail.example"
+    message = Message.objects.get(pk=filed["message"])
+    assert [attachment.filename for attachment in message.attachments.all()] == ["label.txt"]
