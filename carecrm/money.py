@@ -49,6 +49,8 @@ ISO_4217 = frozenset(_CURRENCIES_IN_USE.split())
 
 MAX_DIGITS = 14
 DECIMAL_PLACES = 2
+# The amounts a DECIMAL(MAX_DIGITS, DECIMAL_PLACES) column holds are below this.
+_LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 
 
 def default_currency() -> str:
@@ -73,12 +75,24 @@ def to_decimal(value, currency: str | None = None) -> Decimal:
         raise ValidationError(f"{value!r} is not an amount.") from exc
     if not amount.is_finite():
         raise ValidationError("Amounts must be finite.")
+    _check_range(amount)
     exponent = _EXPONENTS.get(currency or default_currency(), 2)
-    return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+    rounded = amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+    _check_range(rounded)  # 999999999999.995 rounds up past the limit
+    # -0.001 rounds to -0.00, which would print as "-0.00 EUR".
+    return rounded.copy_abs() if rounded.is_zero() else rounded
+
+
+def _check_range(amount: Decimal) -> None:
+    # Checked before quantize too, which raises InvalidOperation past its context's 28 digits; copy_abs
+    # and the comparison are exact, where abs() would round to that context (or overflow it).
+    if amount.copy_abs() >= _LIMIT:
+        raise ValidationError(f"Amounts have at most {MAX_DIGITS - DECIMAL_PLACES} digits before the point.")
 
 
 def check_precision(amount: Decimal, currency: str) -> None:
     """Refuse an amount finer than the currency's minor unit (1000.50 JPY) instead of rounding it."""
+    _check_range(amount)
     exponent = _EXPONENTS.get(currency, 2)
     if amount != amount.quantize(Decimal(1).scaleb(-exponent)):
         raise ValidationError(f"{currency} amounts have {exponent} decimal places at most.")

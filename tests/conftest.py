@@ -1,13 +1,38 @@
+import os
 import uuid
 
 import pytest
 from django.core import mail
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from carecrm.celery import app as celery_app
 from tests.factories import TokenFactory
 
 pytest_plugins = ["tests.celery_worker", "tests.browser"]
+
+# Property tests (hypothesis) try the same examples on every run, so a failure in CI is the same failure on
+# a laptop; a shared machine and a database make timings noisy, so no example has a deadline; and nothing
+# is written to an example database in the checkout. The suite's autouse fixtures (a cache prefix and a
+# media directory of the test's own) are function-scoped and safe to share among a test's examples;
+# database writes are undone per example by tests.properties.rolled_back. HYPOTHESIS_PROFILE=thorough
+# searches wider with fresh examples each run, for a night's run or before changing a parser.
+hypothesis_settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    database=None,
+    max_examples=50,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    parent=hypothesis_settings.get_profile("ci"),
+    derandomize=False,
+    max_examples=1000,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

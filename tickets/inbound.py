@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from carecrm import clock
@@ -78,7 +80,7 @@ def email_ingest(*, raw: bytes, now: datetime | None = None) -> Ingested:
 def _ignore_reason(parsed: ParsedEmail) -> str:
     if parsed.machine_reason:
         return parsed.machine_reason
-    if not parsed.from_address or "@" not in parsed.from_address:
+    if not _answerable(parsed.from_address):
         return "no sender address to answer"
     own = {address.lower() for address in (settings.DEFAULT_FROM_EMAIL, settings.SERVER_EMAIL)}
     if parsed.from_address in {address.split("<")[-1].rstrip(">").strip() for address in own}:
@@ -86,6 +88,16 @@ def _ignore_reason(parsed: ParsedEmail) -> str:
     if parsed.from_address.endswith("@" + mail_domain()) and parsed.from_address.startswith("reply+"):
         return "our own reply address as sender (a loop)"
     return ""
+
+
+def _answerable(address: str) -> bool:
+    # What a customer's email may be (x@y and 300 characters are not) is what a reply can be sent to: a
+    # reply threaded onto a ticket would otherwise keep a sender that a new ticket refuses.
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return len(address) <= Message._meta.get_field("from_address").max_length
 
 
 def _file(parsed: ParsedEmail, *, now: datetime) -> Ingested:

@@ -57,7 +57,9 @@ def _header(message: EmailMessage, name: str) -> str:
         value = message.get(name)
     except Exception:  # a header the parser cannot decode is as good as absent
         return ""
-    return " ".join(str(value or "").split())
+    # NUL gets into a header raw or through an encoded word (=?utf-8?q?=00?=); PostgreSQL stores no NUL
+    # in text, and it means nothing in a subject, a name or an address.
+    return " ".join(str(value or "").replace("\x00", "").split())
 
 
 def message_ids(value: str) -> list[str]:
@@ -72,7 +74,7 @@ def _decoded(part: EmailMessage) -> str:
         charset = part.get_content_charset() or "utf-8"
         try:
             return payload.decode(charset, errors="replace")
-        except LookupError:  # a charset nobody has heard of
+        except (LookupError, ValueError):  # a charset nobody has heard of, or not even a name ("\x00")
             return payload.decode("utf-8", errors="replace")
     if isinstance(content, bytes):
         return content.decode("utf-8", errors="replace")
@@ -154,7 +156,7 @@ def email_parse(raw: bytes) -> ParsedEmail:
     text_parts, html_parts, attachments = [], [], []
     for part in _leaves(message):
         content_type = part.get_content_type()
-        filename = part.get_filename() or ""
+        filename = (part.get_filename() or "").replace("\x00", "")
         if content_type == "message/rfc822":
             # A forwarded or attached message: kept whole as a file, its text not mistaken for ours.
             inner = part.get_payload()

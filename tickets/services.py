@@ -3,6 +3,7 @@ linked only when it is that customer's, the first message kept as sent, the `tic
 for email and the web form an acknowledgement carrying the reference and the best answers the knowledge
 base has."""
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -413,8 +414,21 @@ def attachments_store(*, message: Message, files) -> None:
     for filename, content_type, content in files:
         Attachment.objects.create(
             message=message,
-            file=ContentFile(content, name=filename),
+            file=ContentFile(content, name=_storage_name(filename)),
             filename=filename[:200],
             content_type=content_type[:100],
             size=len(content),
         )
+
+
+_NOT_IN_FILE_NAMES = re.compile(r"[^\w.-]")
+
+
+def _storage_name(filename: str) -> str:
+    """A name the storage takes for whatever the sender called the file (`..`, `../../etc/passwd`, `???`,
+    300 characters), which it would refuse with SuspiciousFileOperation: the last part of the path, with
+    letters, digits, dots and dashes only, short enough for the file column. The name as sent stays in
+    Attachment.filename."""
+    name = _NOT_IN_FILE_NAMES.sub("_", re.split(r"[/\\]", filename)[-1]).strip("._")
+    root, extension = os.path.splitext(name)
+    return f"{root[:50]}{extension[:20]}" if root else "attachment"
