@@ -253,24 +253,31 @@ def _purge_session_queue() -> None:
         conn.default_channel.queue_purge(session_queue())
 
 
-# One worker per test module, stopped after it: a worker left running would take the messages of later
-# modules' transactional tests and dispatch their events behind their backs.
-@pytest.fixture(scope="module")
-def _live_worker_process(django_db_setup) -> Iterator[WorkerProcess]:
+def worker_env(**extra: str) -> dict[str, str]:
+    """The environment of a worker process of this session: the test database (call it once
+    django_db_setup has run, when the connection points there), the session's queue and broker folder,
+    and `extra` on top."""
     from django.db import connection
 
-    # Whatever earlier tests published was meant for no worker: start on an empty queue.
-    _purge_session_queue()
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "carecrm.settings.test",
-        # After django_db_setup, the connection points at the test database rather than the real one.
         "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_QUEUE": session_queue(),
         "CELERY_BROKER_DIR": _session["broker_dir"],
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
-    worker = WorkerProcess(queue=session_queue(), env=env)
+
+
+# One worker per test module, stopped after it: a worker left running would take the messages of later
+# modules' transactional tests and dispatch their events behind their backs.
+@pytest.fixture(scope="module")
+def _live_worker_process(django_db_setup) -> Iterator[WorkerProcess]:
+
+    # Whatever earlier tests published was meant for no worker: start on an empty queue.
+    _purge_session_queue()
+    worker = WorkerProcess(queue=session_queue(), env=worker_env())
     try:
         worker.wait_ready()
         yield worker

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import sys
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -56,3 +57,12 @@ def send_together(base_url: str, requests: list[tuple[str, bytes, dict[str, str]
     failures = [answer for answer in answers if not isinstance(answer, Answer)]
     assert not failures, failures
     return answers
+
+
+def gunicorn_command(port: int, *, workers: int) -> list[str]:
+    """gunicorn serving the app on 127.0.0.1:`port` as production runs it (threads per worker), with a
+    short graceful timeout so a test's server stops quickly."""
+    return [
+        sys.executable, "-m", "gunicorn", "carecrm.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--threads", "4", "--timeout", "30", "--graceful-timeout", "5",
+    ]  # fmt: skip

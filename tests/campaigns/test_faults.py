@@ -28,7 +28,13 @@ from carecrm import clock
 from lifecycle.models import Segment
 from lifecycle.services import customer_upsert, event_sweep
 from tests.campaigns.journal_backend import journal
-from tests.celery_worker import WorkerProcess, _session, broker_unreachable, database_url, session_queue
+from tests.celery_worker import (
+    WorkerProcess,
+    broker_unreachable,
+    database_url,
+    session_queue,
+    worker_env,
+)
 from tests.factories import CustomerFactory
 from tests.outages import RedisServer, redis_server
 
@@ -51,19 +57,13 @@ def start_worker(journal_file):
     workers = []
 
     def start(*, delay: float = 0.0) -> WorkerProcess:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "carecrm.settings.test",
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "CELERY_QUEUE": session_queue(),
-            "CELERY_BROKER_DIR": _session["broker_dir"],
-            "PYTHONUNBUFFERED": "1",
-            "CARECRM_TEST_EMAIL_BACKEND": JOURNAL_BACKEND,
-            "CARECRM_CAMPAIGN_QUIET_HOURS": "",
-            "CARECRM_CAMPAIGN_SEND_BATCH": "20",
-            "CAMPAIGN_JOURNAL": str(journal_file),
-            "CAMPAIGN_JOURNAL_DELAY": str(delay),
-        }
+        env = worker_env(
+            CARECRM_TEST_EMAIL_BACKEND=JOURNAL_BACKEND,
+            CARECRM_CAMPAIGN_QUIET_HOURS="",
+            CARECRM_CAMPAIGN_SEND_BATCH="20",
+            CAMPAIGN_JOURNAL=str(journal_file),
+            CAMPAIGN_JOURNAL_DELAY=str(delay),
+        )
         worker = WorkerProcess(queue=session_queue(), env=env)
         worker.wait_ready()
         workers.append(worker)

@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -31,7 +30,7 @@ from lifecycle.models import Event
 from orders.models import Order, Payment, Shipment
 from tests.campaigns.test_playbook import T0, register, tick
 from tests.celery_worker import database_url
-from tests.concurrency import send_together
+from tests.concurrency import gunicorn_command, send_together
 from tests.orders.factories import OrderPayloadFactory
 from tests.outages import DatabaseRelay, free_port
 from tests.tickets.test_esp_inbound import SIGNING_KEY, mailgun_fields, raw_message
@@ -169,22 +168,7 @@ def relayed_server(tmp_path):
     env.pop("CONN_MAX_AGE", None)  # the production default: connections outlive a request
     with log.open("w") as output:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "carecrm.wsgi",
-                "--bind",
-                f"127.0.0.1:{server_port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--timeout",
-                "30",
-                "--graceful-timeout",
-                "5",
-            ],
+            gunicorn_command(server_port, workers=2),
             cwd=BASE_DIR,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -20,7 +20,7 @@ import pytest
 
 from customers.models import Customer, CustomerIdentity
 from lifecycle.models import Event
-from tests.concurrency import Answer, burst
+from tests.concurrency import Answer, burst, gunicorn_command
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 URL = "/api/v1/customers/"
@@ -164,22 +164,7 @@ def embedded_server(tmp_path):
     log = tmp_path / "gunicorn.log"
     with log.open("w") as output:
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "carecrm.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "3",
-                "--threads",
-                "4",
-                "--timeout",
-                "30",
-                "--graceful-timeout",
-                "5",
-            ],
+            gunicorn_command(port, workers=3),
             cwd=BASE_DIR,
             env=env,
             stdout=output,

@@ -9,11 +9,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from carecrm import clock
 from tests.campaigns.journal_backend import journal
-from tests.celery_worker import WorkerProcess, _session, database_url, session_queue
+from tests.celery_worker import WorkerProcess, session_queue, worker_env
 from tests.factories import UserFactory
 from tickets import services
 from tickets.models import Message, Ticket
@@ -35,17 +34,11 @@ def start_worker(journal_file):
     workers = []
 
     def start(**journal_pauses: float) -> WorkerProcess:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "carecrm.settings.test",
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "CELERY_QUEUE": session_queue(),
-            "CELERY_BROKER_DIR": _session["broker_dir"],
-            "PYTHONUNBUFFERED": "1",
-            "CARECRM_TEST_EMAIL_BACKEND": JOURNAL_BACKEND,
-            "CAMPAIGN_JOURNAL": str(journal_file),
+        env = worker_env(
+            CARECRM_TEST_EMAIL_BACKEND=JOURNAL_BACKEND,
+            CAMPAIGN_JOURNAL=str(journal_file),
             **{f"CAMPAIGN_JOURNAL_{name.upper()}": str(seconds) for name, seconds in journal_pauses.items()},
-        }
+        )
         worker = WorkerProcess(queue=session_queue(), env=env)
         workers.append(worker)
         worker.wait_ready()
