@@ -3,7 +3,19 @@
 from django.contrib import admin
 
 from carecrm.admin import ReadOnlyAdmin, ReadOnlyInline
-from tickets.models import BusinessCalendar, Holiday, Message, Rule, SlaPolicy, Team, TeamMember, Ticket
+from tickets.models import (
+    BusinessCalendar,
+    Chat,
+    ChatInvitationRule,
+    ChatPresence,
+    Holiday,
+    Message,
+    Rule,
+    SlaPolicy,
+    Team,
+    TeamMember,
+    Ticket,
+)
 
 
 class MessageInline(ReadOnlyInline):
@@ -55,3 +67,26 @@ class RuleAdmin(admin.ModelAdmin):
     list_display = ["name", "position", "is_active", "set_priority", "set_team"]
     list_editable = ["position", "is_active"]
     list_select_related = ["set_team"]
+
+
+@admin.register(Chat)
+class ChatAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "ticket", "status", "agent", "identified", "started_at", "accepted_at", "ended_at"]
+    list_filter = ["status", "identified"]
+    list_select_related = ["ticket", "agent"]
+    exclude = ["visitor_key_hash"]
+
+
+@admin.register(ChatPresence)
+class ChatPresenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "status", "max_chats", "last_seen_at"]
+    list_editable = ["max_chats"]
+    list_select_related = ["user"]
+    readonly_fields = ["last_seen_at"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(ChatInvitationRule)
+class ChatInvitationRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "is_active", "page_contains", "cart_idle_minutes", "cart_min_value"]
+    list_editable = ["position", "is_active"]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from carecrm.links import site_url
 from lifecycle.services import event_record
 from tickets import outbound
-from tickets.models import CsatRating, Message, Ticket
+from tickets.models import Chat, CsatRating, Message, Ticket
 
 SALT = "tickets.csat"
 RATINGS = {1: "Very poor", 2: "Poor", 3: "OK", 4: "Good", 5: "Great"}
@@ -39,8 +39,14 @@ def csat_url(ticket_id: int, rating: int) -> str:
 
 
 def csat_request_record(*, ticket: Ticket, now: datetime) -> Message | None:
-    """The survey email, recorded with the resolution (in its transaction) and sent once it commits."""
-    if not ticket.customer.email or ticket.messages.filter(kind=Message.Kind.CSAT_REQUEST).exists():
+    """The survey email, recorded with the resolution (in its transaction) and sent once it commits. A
+    live chat asks in the widget as it ends instead (a missed one, answered by email, gets the email)."""
+    live_chat = Chat.objects.filter(ticket=ticket, status=Chat.Status.ENDED)
+    if (
+        not ticket.customer.email
+        or (ticket.channel == Ticket.Channel.CHAT and live_chat.exists())
+        or ticket.messages.filter(kind=Message.Kind.CSAT_REQUEST).exists()
+    ):
         return None
     text = render_to_string(
         "tickets/email/csat_request.txt",

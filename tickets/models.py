@@ -296,9 +296,18 @@ class Message(models.Model):
     # When a sender claimed it (pending → sending): a claim past its lease lost its sender.
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Chat: the sender's own id for the message, so one resent after a dropped connection is kept once.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="ticket_message_client_id_once",
+            ),
+        ]
         indexes = [
             # The send sweep: outbound emails still pending.
             models.Index(
@@ -393,3 +402,137 @@ class SignInLink(models.Model):
 
     def __str__(self):
         return f"{self.purpose} link of customer {self.customer_id}"
+
+
+# --- Live chat ---------------------------------------------------------------------------------------
+
+
+class Chat(models.Model):
+    """A live chat from the widget: the real-time side of a `chat` ticket, whose messages are the
+    transcript. Waiting in the queue until an agent accepts it, active until either side ends it; one
+    nobody accepted in time is missed and stays an open ticket, answered by email."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for an agent"
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+        MISSED = "missed", "Missed"
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="chat")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="chats"
+    )
+    # SHA-256 of the secret the widget holds for this chat: the only thing that lets it read the chat again.
+    visitor_key_hash = models.CharField(max_length=64)
+    # The store vouched for the customer with a signed token; otherwise they only typed an email address.
+    identified = models.BooleanField(default=False)
+    page_url = models.CharField(max_length=500, blank=True, default="")
+    invitation = models.OneToOneField(
+        "ChatInvitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="chat"
+    )
+    started_at = models.DateTimeField()
+    # A waiting chat nobody accepted by then is missed (the tick job claims it).
+    answer_due_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The last message each side has seen, for read receipts.
+    customer_read_id = models.BigIntegerField(default=0)
+    agent_read_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The queue, oldest first; and the missed-chat job, by due time.
+            models.Index(fields=["started_at"], condition=Q(status="waiting"), name="chat_waiting_started"),
+            models.Index(fields=["answer_due_at"], condition=Q(status="waiting"), name="chat_waiting_due"),
+            # An agent's open chats (the concurrency cap and their list).
+            models.Index(fields=["agent"], condition=Q(status="active"), name="chat_active_agent"),
+        ]
+
+    def __str__(self):
+        return f"Chat {self.pk} ({self.status})"
+
+
+class ChatPresence(models.Model):
+    """An agent's chat availability. Online means a console socket checked in lately; available means
+    they take new chats, up to their limit."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        AWAY = "away", "Away"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_presence"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AWAY)
+    # Blank: CARECRM_CHAT_MAX_PER_AGENT.
+    max_chats = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.user} {self.status}"
+
+
+class ChatInvitationRule(models.Model):
+    """When every condition that is set holds for a visitor with the widget open, the widget offers a
+    chat with this text. Rules are tried in position order; the first that holds invites."""
+
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    text = models.CharField(max_length=300, help_text="What the invitation says.")
+    page_contains = models.CharField(
+        max_length=200, blank=True, default="", help_text="Part of the page address, such as /checkout."
+    )
+    cart_idle_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The cart has not changed for at least this many minutes."
+    )
+    cart_min_value = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="The cart is worth at least this."
+    )
+    min_orders = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The customer has placed at least this many orders."
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class ChatInvitation(models.Model):
+    """One invitation shown to one visitor, and what they did with it."""
+
+    class Answer(models.TextChoices):
+        PENDING = "", "No answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    rule = models.ForeignKey(ChatInvitationRule, on_delete=models.CASCADE, related_name="invitations")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_invitations"
+    )
+    # The widget's random id for this browser: one invitation per rule and visitor a day.
+    visitor = models.CharField(max_length=64)
+    page_url = models.CharField(max_length=500, blank=True, default="")
+    sent_at = models.DateTimeField()
+    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True, default=Answer.PENDING)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["visitor", "sent_at"], name="chat_invitation_visitor")]
+
+    def __str__(self):
+        return f"{self.rule} to {self.visitor} ({self.answer or 'no answer'})"
+
+
+class ChatTokenUse(models.Model):
+    """The nonce of every identity token a widget presented, kept until the token expires: a token seen
+    once is refused the second time, so one copied from a page or a log opens nothing."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.nonce

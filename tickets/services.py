@@ -82,14 +82,16 @@ def ticket_open(
     visitor: str = "",
     follow_up_of: Ticket | None = None,
     message_fields: dict | None = None,
+    customer: Customer | None = None,
     now: datetime | None = None,
 ) -> Opened:
     """Open a ticket from a customer's first message. Validates first, then writes everything in one
-    transaction: the ticket, its message and event, and the acknowledgement to send once it commits."""
+    transaction: the ticket, its message and event, and the acknowledgement to send once it commits.
+    `customer`, when the caller already knows them (a store-signed chat), stands for the email."""
     now = now or clock.now()
     subject, body, order_number = subject.strip(), body.strip(), order_number.strip().upper()
     errors = {}
-    if not normalize_email(email):
+    if customer is None and not normalize_email(email):
         errors["email"] = ["Enter the email address we should answer."]
     if not subject:
         errors["subject"] = ["Say in a few words what it is about."]
@@ -99,7 +101,8 @@ def ticket_open(
         raise ValidationError(errors)
     subject = subject[:300]
     with transaction.atomic():
-        customer = customer_for_contact(email=email, name=name, source=f"ticket_{channel}", now=now)
+        if customer is None:
+            customer = customer_for_contact(email=email, name=name, source=f"ticket_{channel}", now=now)
         if order_number:
             order = Order.objects.filter(number__iexact=order_number, customer=customer).first()
         else:
@@ -364,13 +367,7 @@ def ticket_reply(
             skip_reason="" if locked.customer.email else "The customer has no email address.",
         )
         attachments_store(message=message, files=attachments)
-        if locked.first_responded_at is None:
-            locked.first_responded_at = now
-            locked.first_response_minutes = sla.business_minutes(
-                ticket=locked, start=locked.created_at, end=now
-            )
-        locked.updated_at = now
-        locked.save(update_fields=["first_responded_at", "first_response_minutes", "updated_at"])
+        first_response_record(ticket=locked, now=now)
         event_record(
             customer=locked.customer,
             kind="ticket_replied",
@@ -384,6 +381,16 @@ def ticket_reply(
             )
     ticket.refresh_from_db()
     return message
+
+
+def first_response_record(*, ticket: Ticket, now: datetime) -> None:
+    """An answer went out: the first one stops the first-response clock (in business minutes). Takes the
+    ticket locked by the caller and saves it."""
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = now
+        ticket.first_response_minutes = sla.business_minutes(ticket=ticket, start=ticket.created_at, end=now)
+    ticket.updated_at = now
+    ticket.save(update_fields=["first_responded_at", "first_response_minutes", "updated_at"])
 
 
 def ticket_note(*, ticket: Ticket, author, text: str, now: datetime | None = None) -> Message:

@@ -63,6 +63,10 @@ MIDDLEWARE = [
     "carecrm.middleware.permissions_policy",
 ]
 
+_chat_socket_origin = [
+    origin for origin in [env.str("CARECRM_CHAT_SOCKET_URL", default="").split("/ws/", 1)[0]] if origin
+]
+
 # --- Browser security headers --------------------------------------------------------------------
 # Every page loads scripts, styles, images and fonts from this site only and runs no inline script or
 # style: text that came from outside (an email, a form, an article) cannot run even if it slipped past
@@ -74,7 +78,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        # The chat socket, when it is served on an address of its own (CARECRM_CHAT_SOCKET_URL).
+        "connect-src": ["'self'", *_chat_socket_origin],
         "frame-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
@@ -91,6 +96,8 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 ROOT_URLCONF = "carecrm.urls"
 WSGI_APPLICATION = "carecrm.wsgi.application"
+# Live chat's WebSockets, served by uvicorn beside gunicorn (the Procfile's `chat`).
+ASGI_APPLICATION = "carecrm.asgi.application"
 
 TEMPLATES = [
     {
@@ -280,6 +287,18 @@ else:
     # The filesystem transport has no fanout exchange worth using for remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 
+# --- Live chat: messages between the ASGI processes ------------------------------------------------
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        }
+    }
+else:
+    # Embedded: one chat process, so the layer lives in its memory.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 # --- Email ----------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CareCRM <care@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
@@ -348,6 +367,17 @@ CARECRM = {
     "CAMPAIGN_SEND_BATCH": env.int("CARECRM_CAMPAIGN_SEND_BATCH", default=200),
     # A batch claimed this long ago and still sending lost its worker: the recovery job takes it back.
     "CAMPAIGN_CLAIM_LEASE_MINUTES": env.int("CARECRM_CAMPAIGN_CLAIM_LEASE_MINUTES", default=10),
+    # Live chat. The address the widget opens its socket on ("": the script's own host, /ws/chat/), the
+    # shop origins whose pages may embed it, the secret the store signs identity tokens with ("": every
+    # visitor is asked for an email), how many chats one agent holds at once, how long a chat waits in the
+    # queue before it is missed (and answered by email), and the business calendar of chat hours ("": any
+    # time an agent is online).
+    "CHAT_SOCKET_URL": env.str("CARECRM_CHAT_SOCKET_URL", default=""),
+    "CHAT_ALLOWED_ORIGINS": env.list("CARECRM_CHAT_ALLOWED_ORIGINS", default=[]),
+    "CHAT_IDENTITY_SECRET": env.str("CARECRM_CHAT_IDENTITY_SECRET", default=""),
+    "CHAT_MAX_PER_AGENT": env.int("CARECRM_CHAT_MAX_PER_AGENT", default=4),
+    "CHAT_ANSWER_WITHIN_SECONDS": env.int("CARECRM_CHAT_ANSWER_WITHIN_SECONDS", default=180),
+    "CHAT_CALENDAR": env.str("CARECRM_CHAT_CALENDAR", default=""),
 }
 
 LOGGING = {
