@@ -1,5 +1,7 @@
 """Staff roles are Django groups. Their permissions are named here by pattern, so that a model a later
-app adds is covered without touching this file: `orders.view_*` grants viewing every orders model."""
+app adds is covered without touching this file: `orders.view_*` grants viewing every orders model. A
+pattern starting with `!` takes back what the others grant: an agent works every ticket but leaves the
+proactive chat invitations, which decide whom the shop interrupts, to managers."""
 
 from fnmatch import fnmatchcase
 
@@ -24,6 +26,9 @@ ROLES: dict[str, list[str]] = {
         "orders.change_orderalert",
         "knowledgebase.view_*",
         "tickets.*",
+        "!tickets.add_chatinvitationrule",
+        "!tickets.change_chatinvitationrule",
+        "!tickets.delete_chatinvitationrule",
         # goodwill coupons from the customer page
         "campaigns.view_coupon",
         "campaigns.add_coupon",
@@ -66,7 +71,10 @@ STAFF_ROLES = (AGENT, MARKETER, MANAGER, ADMIN)
 
 def permission_matches(patterns: list[str], app_label: str, codename: str) -> bool:
     app_codename = f"{app_label}.{codename}"
-    return any(fnmatchcase(app_codename, pattern) for pattern in patterns)
+    granted = any(fnmatchcase(app_codename, pattern) for pattern in patterns if not pattern.startswith("!"))
+    return granted and not any(
+        fnmatchcase(app_codename, pattern[1:]) for pattern in patterns if pattern.startswith("!")
+    )
 
 
 def roles_sync(group_model, permission_model) -> None:

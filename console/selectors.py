@@ -9,7 +9,7 @@ from customers.models import Customer, CustomerIdentity
 from customers.services import normalize_phone
 from lifecycle.models import Event
 from orders.models import Order, OrderAlert, Shipment
-from tickets.models import Ticket
+from tickets.models import ChatInvitation, ChatInvitationRule, Ticket
 
 
 def stage_counts() -> list[dict]:
@@ -229,3 +229,41 @@ def _customers_matching(query: str) -> list[Customer]:
         .order_by(F("last_order_at").desc(nulls_last=True), "-id")
     )
     return exact + list(more[: SEARCH_LIMIT - len(exact)])
+
+
+# --- Live chat -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationResults:
+    rule: ChatInvitationRule
+    sent: int
+    accepted: int
+    declined: int
+    chats: int  # chats started from one of its invitations
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted of sent, in percent: an invitation the visitor ignored counts against the rule."""
+        return round(100 * self.accepted / self.sent, 1) if self.sent else None
+
+
+def chat_invitation_results(*, since: datetime | None = None) -> list[InvitationResults]:
+    """Every invitation rule, in the order the widget tries them, with what its invitations (sent since
+    `since`, or ever) came to: one grouped query over the invitations, whatever their number."""
+    sent = Q(invitations__sent_at__gte=since) if since else Q()
+    answered = Q(invitations__answer=ChatInvitation.Answer.ACCEPTED)
+    refused = Q(invitations__answer=ChatInvitation.Answer.DECLINED)
+    rules = ChatInvitationRule.objects.annotate(
+        sent=Count("invitations", filter=sent or None),
+        accepted=Count("invitations", filter=sent & answered),
+        declined=Count("invitations", filter=sent & refused),
+        # An invitation starts at most one chat (a one-to-one), so this join multiplies nothing.
+        chats=Count("invitations__chat", filter=sent or None),
+    ).order_by("position", "pk")
+    return [
+        InvitationResults(
+            rule=rule, sent=rule.sent, accepted=rule.accepted, declined=rule.declined, chats=rule.chats
+        )
+        for rule in rules
+    ]
