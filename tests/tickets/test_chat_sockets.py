@@ -256,7 +256,7 @@ def test_transfer_hands_the_whole_transcript_to_the_colleague():
 
 def test_the_widget_cannot_read_another_customers_chat_with_a_forged_or_replayed_token(settings):
     settings.CARECRM = {**settings.CARECRM, "CHAT_IDENTITY_SECRET": SECRET}
-    alex = agent()
+    agent()  # someone is online, so chats are offered
     now = clock.now()
 
     def token(secret=SECRET, jti="nonce-ada-1"):
