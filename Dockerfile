@@ -36,7 +36,7 @@ RUN SECRET_KEY=build-time-placeholder-never-used-at-runtime \
 
 USER carecrm
 ENV DJANGO_SETTINGS_MODULE=carecrm.settings.production
-EXPOSE 8000
+EXPOSE 8000 8001
 
 # Workers come from WEB_CONCURRENCY (gunicorn reads it); threads keep slow clients from blocking a worker.
 # No control socket: nothing here uses gunicornc, and the app user has no writable home to put it in.

@@ -22,7 +22,10 @@ run: install
 	@$(BIN)/python manage.py demo_logins
 	@# The Procfile names bare gunicorn and celery: they are the venv's. honcho hands the web process
 	@# PORT=5000 unless told otherwise, so the port is passed on (8000 unless PORT is set).
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile start --port $${PORT:-8000}
+	@# The chat server listens beside the web server; pages and the widget learn its address from this.
+	PATH="$(CURDIR)/$(BIN):$$PATH" \
+		CARECRM_CHAT_SOCKET_URL=$${CARECRM_CHAT_SOCKET_URL:-ws://127.0.0.1:$${CHAT_PORT:-8001}/ws/chat/} \
+		$(BIN)/honcho --procfile Procfile start --port $${PORT:-8000}
 
 # Public datasets the tests replay: downloaded by hash, never installed.
 DATASETS := var/datasets/.downloaded

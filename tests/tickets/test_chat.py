@@ -314,3 +314,50 @@ def test_an_invitation_is_answered_once_and_the_chat_it_starts_links_to_it(agent
 
     assert ChatInvitation.objects.get().answer == "accepted"
     assert chat.invitation == invitation and rule.invitations.count() == 1
+
+
+# --- What the sockets and pages read does not grow with the data -------------------------------------
+
+
+def test_the_queue_and_a_chat_with_its_transcript_take_a_fixed_number_of_queries(
+    agent, django_assert_num_queries
+):
+    from tickets.chat import selectors
+
+    chats = [start(email=f"q{n}@mail.example", n=n).chat for n in range(12)]
+    for n in range(30):
+        services.chat_message_post(chat=chats[0], text=f"Line {n}", client_id=f"line-{n:05d}", now=NOW)
+
+    # The waiting chats with their tickets and customers.
+    with django_assert_num_queries(1):
+        assert len(selectors.queue(now=NOW)) == 12
+    # The chat's messages with their authors (the chat was read with its ticket and customer).
+    chat = Chat.objects.select_related("ticket__customer").get(pk=chats[0].pk)
+    with django_assert_num_queries(1):
+        assert len(selectors.chat_for_agent(chat)["messages"]) == 31
+
+
+def test_the_workspace_and_the_customer_beside_a_chat_take_a_fixed_number_of_queries(
+    client, agent, django_assert_max_num_queries
+):
+    from tests.orders.track_factories import order_place, shipment_send
+
+    client.force_login(agent)
+    chat = start().chat
+    for n in range(4):
+        shipment_send(order_place(number=f"CH-{n}", email="ana@mail.example"))
+    response = client.get("/console/chats/")
+    assert response.status_code == 200 and b"chat/widget.js" in response.content
+    # Session, user, permissions, macros.
+    with django_assert_max_num_queries(6):
+        client.get("/console/chats/")
+    # As the ticket page's sidebar: the ticket, orders with shipments, other tickets, value and loyalty
+    # figures, suggestions, and the access log entry.
+    with django_assert_max_num_queries(25) as captured:
+        response = client.get(f"/console/chats/{chat.ticket_id}/customer/")
+    assert response.status_code == 200 and b"CH-3" in response.content
+    few = len(captured.captured_queries)
+    for n in range(4, 12):
+        shipment_send(order_place(number=f"CH-{n}", email="ana@mail.example"))
+    with django_assert_max_num_queries(few):
+        client.get(f"/console/chats/{chat.ticket_id}/customer/")
