@@ -26,8 +26,9 @@ from tickets.models import Chat, ChatPresence, Message
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium, pytest.mark.slow]
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "correct horse battery staple"
-SHOP_PAGE = """<!doctype html><html><head><meta name="viewport" content="width=device-width"><title>Shop</title></head>
-<body><h1>Checkout</h1><script src="/static/chat/widget.js" async data-socket="{socket}"></script></body></html>"""
+SHOP_PAGE = """<!doctype html><html><head><meta name="viewport" content="width=device-width">
+<title>Shop</title></head><body><h1>Checkout</h1>
+<script src="/static/chat/widget.js" async data-socket="{socket}"></script></body></html>"""
 
 
 class ShopHandler(http.server.SimpleHTTPRequestHandler):
@@ -69,7 +70,8 @@ def chat_server(live_server, settings):
     }
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "carecrm.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "uvicorn", "carecrm.asgi:application",
+             "--host", "127.0.0.1", "--port", str(port)],
             cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     relay = DatabaseRelay(("127.0.0.1", port))
@@ -80,7 +82,7 @@ def chat_server(live_server, settings):
         functools.partial(ShopHandler, page=SHOP_PAGE.format(socket=f"ws://127.0.0.1:{relay.port}/ws/chat/")),
     )
     threading.Thread(target=shop.serve_forever, daemon=True).start()
-    # The console page names the socket and its policy allows connecting to it, as CARECRM_CHAT_SOCKET_URL does.
+    # The console page names the socket and its policy allows connecting to it (CARECRM_CHAT_SOCKET_URL).
     settings.CARECRM = {**settings.CARECRM, "CHAT_SOCKET_URL": socket_url}
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     settings.CONTENT_SECURITY_POLICY = {
