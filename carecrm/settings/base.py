@@ -379,6 +379,8 @@ CARECRM = {
     "CHAT_MAX_PER_AGENT": env.int("CARECRM_CHAT_MAX_PER_AGENT", default=4),
     "CHAT_ANSWER_WITHIN_SECONDS": env.int("CARECRM_CHAT_ANSWER_WITHIN_SECONDS", default=180),
     "CHAT_CALENDAR": env.str("CARECRM_CHAT_CALENDAR", default=""),
+    # CareCRM's own customer pages (help centre, tracking, contact) carry the widget too.
+    "CHAT_ON_CUSTOMER_PAGES": env.bool("CARECRM_CHAT_ON_CUSTOMER_PAGES", default=True),
 }
 
 LOGGING = {

@@ -361,3 +361,16 @@ def test_the_workspace_and_the_customer_beside_a_chat_take_a_fixed_number_of_que
         shipment_send(order_place(number=f"CH-{n}", email="ana@mail.example"))
     with django_assert_max_num_queries(few):
         client.get(f"/console/chats/{chat.ticket_id}/customer/")
+
+
+def test_the_customer_pages_carry_the_widget_with_the_socket_address(client, settings):
+    settings.CARECRM = {
+        **settings.CARECRM,
+        "CHAT_ON_CUSTOMER_PAGES": True,
+        "CHAT_SOCKET_URL": "wss://chat.shop.example/ws/chat/",
+    }
+    page = client.get("/contact/").content.decode()
+    assert '/static/chat/widget.js" async data-socket="wss://chat.shop.example/ws/chat/"' in page
+
+    settings.CARECRM = {**settings.CARECRM, "CHAT_ON_CUSTOMER_PAGES": False}
+    assert "chat/widget.js" not in client.get("/contact/").content.decode()

@@ -350,8 +350,15 @@ class AgentConsumer(_JsonSocket):
         return chat_id
 
     async def ping(self, content):
-        await database_sync_to_async(services.presence_set)(agent=self.user, now=clock.now())
-        await self.send_json({"type": "pong"})
+        # The check-in keeps the agent online, and answers with the queue: chats the tick marked missed
+        # (in another process, with no socket to tell) leave it here.
+        queue = await database_sync_to_async(self._check_in)()
+        await self.send_json({"type": "queue", "queue": queue})
+
+    def _check_in(self) -> list[dict]:
+        now = clock.now()
+        services.presence_set(agent=self.user, now=now)
+        return selectors.queue(now=now)
 
     async def presence(self, content):
         presence = await database_sync_to_async(services.presence_set)(

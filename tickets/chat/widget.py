@@ -27,4 +27,7 @@ def widget_snippet(*, token_placeholder: bool = False) -> str:
 
 def widget_context(request) -> dict:
     """A context processor: our own customer pages carry the widget too."""
-    return {"chat_socket_url": visitor_socket_url()}
+    return {
+        "chat_widget": settings.CARECRM["CHAT_ON_CUSTOMER_PAGES"],
+        "chat_socket_url": visitor_socket_url(),
+    }
