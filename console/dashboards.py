@@ -1,6 +1,6 @@
-"""The managers' dashboards: support, after-sales, lifecycle and campaigns. Each chart is computed by a
-handful of grouped queries over the period (never a query per week or per row) and carries its own
-table, which the page shows under the chart and serves as CSV."""
+"""The managers' dashboards: support, after-sales, lifecycle, live chat and campaigns. Each chart is
+computed by a handful of grouped queries over the period (never a query per week or per row) and carries
+its own table, which the page shows under the chart and serves as CSV."""
 
 import math
 from collections import Counter, defaultdict
@@ -12,17 +12,18 @@ from statistics import median
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Lower, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_totals
+from console.selectors import chat_invitation_results
 from customers.models import Customer
 from lifecycle.models import Event
 from orders.models import Order, Refund, Return
-from tickets.models import CsatRating, Ticket
+from tickets.models import Chat, CsatRating, Ticket
 
 Value = int | float | Decimal | None
 
@@ -38,6 +39,8 @@ class Chart:
     note: str = ""
     extra_columns: list[tuple[str, list]] = field(default_factory=list)
     label_name: str = "Week"
+    # Headline figures over the whole period, as people read them ("1 min 5 s"), above the chart.
+    figures: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def headers(self) -> list[str]:
@@ -73,6 +76,26 @@ def percentile(values: list[float], share: float) -> float | None:
 
 def rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+def duration_text(seconds: float | None) -> str:
+    """A duration as people say it: 45 s, 2 min 5 s, 1 h 20 min."""
+    if seconds is None:
+        return "—"
+    # Halves up, as people round (Python's round() would make 80.5 minutes 80).
+    seconds = math.floor(seconds + 0.5)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours_, rest = divmod(math.floor(seconds / 60 + 0.5), 60)
+    return f"{hours_} h {rest} min" if rest else f"{hours_} h"
+
+
+def _share_text(part: int, whole: int) -> str:
+    share = rate(part, whole)
+    return f"{part} of {whole} ({share} %)" if share is not None else f"{part} of {whole}"
 
 
 @dataclass(frozen=True)
@@ -448,6 +471,220 @@ def _month(value) -> str:
     return (timezone.localtime(value).date() if isinstance(value, datetime) else value).strftime("%Y-%m")
 
 
+# --- Live chat ---------------------------------------------------------------------------------------
+
+# A chat converted when its customer placed an order (not cancelled) this long after it started.
+CHAT_CONVERSION_WINDOW = timedelta(days=5)
+
+
+def chat_charts(period: Period) -> list[Chart]:
+    """Chats started in the period: how many were answered or missed, how long customers waited for an
+    agent, each agent's share, the orders that followed, and what the proactive invitations came to.
+    Three queries: the counts per week (conversion included, as an EXISTS per chat), the answered chats'
+    times with their agent and rating, and the invitations per rule."""
+    weeks = period.labels
+    chats = Chat.objects.filter(started_at__gte=period.since)
+    # One index probe per chat (order_customer_idx: customer, placed_at), inside the grouped count.
+    ordered_after = Order.objects.filter(
+        customer=OuterRef("ticket__customer"),
+        placed_at__gte=OuterRef("started_at"),
+        placed_at__lte=OuterRef("started_at") + CHAT_CONVERSION_WINDOW,
+    ).exclude(status=Order.Status.CANCELLED)
+    counts = (
+        chats.annotate(week=TruncWeek("started_at"))
+        .values("week")
+        .annotate(
+            started=Count("pk"),
+            answered=Count("pk", filter=Q(accepted_at__isnull=False)),
+            missed=Count("pk", filter=Q(status=Chat.Status.MISSED)),
+            waiting=Count("pk", filter=Q(status=Chat.Status.WAITING)),
+            converted=Count("pk", filter=Q(Exists(ordered_after))),
+        )
+        .order_by()
+    )
+    per_week = defaultdict(Counter)
+    for row in counts:
+        per_week[_week(row.pop("week"))].update(row)
+    total = sum(per_week.values(), Counter())
+
+    answered = list(
+        chats.filter(accepted_at__isnull=False)
+        .annotate(week=TruncWeek("started_at"))
+        .values_list(
+            "week",
+            "started_at",
+            "accepted_at",
+            "ended_at",
+            "agent_id",
+            "agent__username",
+            "ticket__first_responded_at",
+            "ticket__csat__rating",
+        )
+    )
+    return [
+        _chat_volume_chart(per_week, total, weeks),
+        _chat_wait_chart(answered, weeks),
+        _chat_agents_chart(answered),
+        _chat_conversion_chart(per_week, total, weeks),
+        _chat_invitations_chart(period),
+    ]
+
+
+def _chat_volume_chart(per_week, total: Counter, weeks: list[str]) -> Chart:
+    decided = total["answered"] + total["missed"]
+    return Chart(
+        "chats",
+        "Chats per week: answered and missed",
+        "stacked",
+        weeks,
+        [
+            ("Answered", [per_week[w]["answered"] for w in weeks]),
+            ("Missed", [per_week[w]["missed"] for w in weeks]),
+            ("Waiting now", [per_week[w]["waiting"] for w in weeks]),
+        ],
+        extra_columns=[
+            ("Started", [per_week[w]["started"] for w in weeks]),
+            (
+                "Missed share (%)",
+                [rate(per_week[w]["missed"], per_week[w]["answered"] + per_week[w]["missed"]) for w in weeks],
+            ),
+        ],
+        figures=[
+            ("Started", str(total["started"])),
+            ("Answered by an agent", str(total["answered"])),
+            ("Missed", _share_text(total["missed"], decided)),
+        ],
+        note="Missed: nobody accepted the chat in time, or the customer left first; it was answered by "
+        "email. The missed share counts the chats answered or missed, not those still waiting.",
+    )
+
+
+def _chat_wait_chart(answered: list[tuple], weeks: list[str]) -> Chart:
+    waits = defaultdict(list)
+    for week, started_at, accepted_at, *_ in answered:
+        waits[_week(week)].append((accepted_at - started_at).total_seconds())
+    every = [seconds for week_waits in waits.values() for seconds in week_waits]
+    return Chart(
+        "chat_wait",
+        "Waiting for an agent (seconds from the first message to an agent accepting)",
+        "line",
+        weeks,
+        [
+            ("Average", [_whole(_mean(waits[w])) for w in weeks]),
+            ("p90", [_whole(percentile(waits[w], 0.9)) for w in weeks]),
+        ],
+        unit="s",
+        extra_columns=[("Answered chats", [len(waits[w]) for w in weeks])],
+        figures=[
+            ("Average wait", duration_text(_mean(every))),
+            ("90 % waited at most", duration_text(percentile(every, 0.9))),
+        ],
+        note="Answered chats only; a missed chat's wait has no end.",
+    )
+
+
+def _chat_agents_chart(answered: list[tuple]) -> Chart:
+    accepted = Counter()
+    names = {}
+    first_replies = defaultdict(list)
+    handling = defaultdict(list)
+    scores = defaultdict(list)
+    for _, _, accepted_at, ended_at, agent_id, username, first_responded_at, rating in answered:
+        accepted[agent_id] += 1
+        names[agent_id] = username or "(deleted account)"
+        if first_responded_at is not None and first_responded_at >= accepted_at:
+            first_replies[agent_id].append((first_responded_at - accepted_at).total_seconds())
+        if ended_at is not None:
+            handling[agent_id].append((ended_at - accepted_at).total_seconds() / 60)
+        if rating is not None:
+            scores[agent_id].append(rating)
+    ordered = sorted(accepted, key=lambda pk: (-accepted[pk], names[pk]))
+    return Chart(
+        "chat_agents",
+        "Chats per agent",
+        "bar",
+        [names[pk] for pk in ordered],
+        [("Chats accepted", [accepted[pk] for pk in ordered])],
+        extra_columns=[
+            (
+                "First reply after accepting, average (s)",
+                [_whole(_mean(first_replies[pk])) for pk in ordered],
+            ),
+            ("Handling time, average (min)", [_round(_mean(handling[pk])) for pk in ordered]),
+            ("CSAT average", [_round2(_mean(scores[pk])) for pk in ordered]),
+            ("Ratings", [len(scores[pk]) for pk in ordered]),
+        ],
+        note="The agent holding each chat (after a transfer, the colleague who took it over). Handling "
+        "time runs from accepting to the end of the chat; CSAT is the rating the customer gave the chat.",
+        label_name="Agent",
+    )
+
+
+def _chat_conversion_chart(per_week, total: Counter, weeks: list[str]) -> Chart:
+    days = CHAT_CONVERSION_WINDOW.days
+    return Chart(
+        "chat_conversion",
+        f"Chats followed by an order within {days} days",
+        "line",
+        weeks,
+        [
+            (
+                "Chats followed by an order",
+                [rate(per_week[w]["converted"], per_week[w]["started"]) for w in weeks],
+            )
+        ],
+        unit="%",
+        extra_columns=[
+            ("Chats", [per_week[w]["started"] for w in weeks]),
+            ("Followed by an order", [per_week[w]["converted"] for w in weeks]),
+        ],
+        figures=[("Followed by an order", _share_text(total["converted"], total["started"]))],
+        note=f"The chat's customer placed an order, not since cancelled, within {days} days of the chat "
+        f"starting. Chats of the last {days} days may still convert.",
+    )
+
+
+def _chat_invitations_chart(period: Period) -> Chart:
+    # Inactive rules only while they still have invitations in the period to account for.
+    results = [r for r in chat_invitation_results(since=period.since) if r.sent or r.rule.is_active]
+    sent = sum(r.sent for r in results)
+    accepted = sum(r.accepted for r in results)
+    return Chart(
+        "chat_invitations",
+        "Proactive invitations per rule",
+        "bar",
+        [r.rule.name for r in results],
+        [
+            ("Sent", [r.sent for r in results]),
+            ("Accepted", [r.accepted for r in results]),
+            ("Declined", [r.declined for r in results]),
+        ],
+        extra_columns=[
+            ("Acceptance rate (%)", [r.acceptance_rate for r in results]),
+            ("Chats started", [r.chats for r in results]),
+        ],
+        figures=[
+            ("Invitations sent", str(sent)),
+            ("Accepted", _share_text(accepted, sent)),
+            ("Declined", str(sum(r.declined for r in results))),
+        ],
+        note="Acceptance rate: accepted of sent; an invitation the visitor let pass counts as not accepted.",
+        label_name="Rule",
+    )
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _round2(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 # --- Campaigns ---------------------------------------------------------------------------------------
 
 
@@ -491,5 +728,6 @@ DASHBOARDS: dict[str, tuple[str, Callable[[Period], list[Chart]]]] = {
     "support": ("Support", support_charts),
     "after-sales": ("After-sales", after_sales_charts),
     "lifecycle": ("Lifecycle", lifecycle_charts),
+    "chat": ("Chat", chat_charts),
     "campaigns": ("Campaigns", campaign_charts),
 }

@@ -11,6 +11,7 @@ from campaigns.models import Campaign, Coupon, Step
 from customers.models import Customer
 from knowledgebase.models import Article, Category
 from lifecycle.models import Segment
+from tickets.models import ChatInvitationRule
 
 
 class ListField(forms.CharField):
@@ -250,3 +251,52 @@ class EraseForm(forms.Form):
         if self.cleaned_data["confirm"].strip() != "ERASE":
             raise forms.ValidationError("Type ERASE in capitals to confirm.")
         return "ERASE"
+
+
+# --- Live chat ---------------------------------------------------------------------------------------
+
+
+class ChatInvitationRuleForm(forms.ModelForm):
+    """A proactive chat invitation: every condition filled in must hold for the visitor; an empty one
+    does not matter (tickets.chat.invitations.rule_holds)."""
+
+    class Meta:
+        model = ChatInvitationRule
+        fields = [
+            "name", "text", "is_active", "position", "page_contains", "cart_idle_minutes",
+            "cart_min_value", "min_orders",
+        ]  # fmt: skip
+        labels = {
+            "text": "Invitation",
+            "is_active": "Active",
+            "page_contains": "Page address contains",
+            "cart_idle_minutes": "Cart unchanged for (minutes)",
+            "cart_min_value": "Cart worth at least",
+            "min_orders": "Customer's orders, at least",
+        }
+        help_texts = {
+            "name": "For staff and the dashboards; visitors never see it.",
+            "text": "What the invitation says to the visitor. Keep it short: it opens over the page.",
+            "is_active": "Untick to stop inviting and keep the rule's results; deleting would lose them.",
+            "position": "Rules are tried from the lowest position; the first whose conditions all hold "
+            "invites, once per visitor a day.",
+            "page_contains": "Part of the page address, such as /checkout. Empty: any page.",
+            "cart_idle_minutes": "The cart has not changed for at least this many minutes. Empty: the "
+            "cart's age does not matter.",
+            "min_orders": "The visitor is a known customer with at least this many orders (0: any known "
+            "customer). Empty: anyone, known or not.",
+        }
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The currency is a setting: read when the form is built, never at import time.
+        self.fields[
+            "cart_min_value"
+        ].help_text = f"In {settings.CARECRM['CURRENCY']}. Empty: any cart, or none at all."
+
+    def clean_cart_min_value(self):
+        value = self.cleaned_data["cart_min_value"]
+        if value is not None and value < 0:
+            raise forms.ValidationError("A cart is never worth less than nothing: leave it empty instead.")
+        return value

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import campaigns, customers, inbox, views
+from console import campaigns, chat_invitations, chats, customers, inbox, views
 
 app_name = "console"
 urlpatterns = [
@@ -24,6 +24,10 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/status/", inbox.status, name="ticket-status"),
     path("tickets/<int:ticket_id>/assign/", inbox.assign, name="ticket-assign"),
     path("tickets/<int:ticket_id>/macro/", inbox.macro, name="ticket-macro"),
+    path("chats/", chats.workspace, name="chats"),
+    path("chats/kb/", chats.kb_links, name="chat-kb"),
+    path("chats/<int:ticket_id>/customer/", chats.customer_side, name="chat-customer"),
+    path("chats/<int:ticket_id>/macros/<int:macro_id>/", chats.macro_text, name="chat-macro"),
     path("campaigns/", campaigns.campaign_list, name="campaigns"),
     path("campaigns/new/", campaigns.campaign_new, name="campaign-new"),
     path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign"),
@@ -42,4 +46,7 @@ urlpatterns = [
     path("kb/new/", views.article_edit, name="article-new"),
     path("kb/<int:article_id>/", views.article_edit, name="article-edit"),
     path("kb/gaps/", views.knowledge_gaps_view, name="knowledge-gaps"),
+    path("chats/invitations/", chat_invitations.rule_list, name="chat-invitations"),
+    path("chats/invitations/new/", chat_invitations.rule_edit, name="chat-invitation-new"),
+    path("chats/invitations/<int:rule_id>/", chat_invitations.rule_edit, name="chat-invitation-edit"),
 ]

@@ -1,8 +1,9 @@
-"""The customer's tickets, every message on them, attachments and satisfaction ratings. Erasure keeps
-each ticket's dates, channel, category and SLA figures for the reports, and drops every word and file."""
+"""The customer's tickets, every message on them, attachments, satisfaction ratings, chats and chat
+invitations. Erasure keeps each ticket's dates, channel, category and SLA figures (and each chat's and
+invitation's times and outcome) for the reports, and drops every word, file and page address."""
 
 from carecrm.privacy import Holder
-from tickets.models import Attachment, CsatRating, Message, SignInLink, SlaAlert, Ticket
+from tickets.models import Attachment, Chat, ChatInvitation, CsatRating, Message, SignInLink, SlaAlert, Ticket
 
 
 def export(customer_id: int) -> dict:
@@ -19,6 +20,16 @@ def export(customer_id: int) -> dict:
         "sla_alerts": list(SlaAlert.objects.filter(**by_ticket).order_by("pk").values()),
         "signin_links": list(
             SignInLink.objects.filter(customer_id=customer_id).values("purpose", "created_at", "used_at")
+        ),
+        "chats": list(
+            Chat.objects.filter(**by_ticket)
+            .order_by("pk")
+            .values("ticket_id", "status", "identified", "page_url", "started_at", "accepted_at", "ended_at")
+        ),
+        "chat_invitations": list(
+            ChatInvitation.objects.filter(customer_id=customer_id)
+            .order_by("pk")
+            .values("rule__name", "page_url", "sent_at", "answer", "answered_at")
         ),
     }
 
@@ -38,9 +49,17 @@ def erase(customer_id: int) -> dict:
         "attachments": attachments,
         "ratings": CsatRating.objects.filter(**by_ticket).update(comment=""),
         "signin_links": SignInLink.objects.filter(customer_id=customer_id).delete()[0],
+        "chats": Chat.objects.filter(**by_ticket).update(page_url=""),
+        "chat_invitations": ChatInvitation.objects.filter(customer_id=customer_id).update(
+            customer=None, visitor="", page_url=""
+        ),
     }
 
 
 HOLDER = Holder(
-    name="tickets", export=export, erase=erase, models=("tickets.ticket", "tickets.signinlink"), order=40
+    name="tickets",
+    export=export,
+    erase=erase,
+    models=("tickets.ticket", "tickets.signinlink", "tickets.chatinvitation"),
+    order=40,
 )

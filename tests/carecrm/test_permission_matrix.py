@@ -21,6 +21,8 @@ from tests.knowledgebase.factories import ArticleFactory
 from tests.orders.factories import OrderAlertFactory
 from tests.orders.track_factories import order_place, shipment_send
 from tickets import portal
+from tickets.chat.services import chat_start
+from tickets.models import ChatInvitationRule, Macro
 from tickets.services import ticket_open
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +134,17 @@ RULES: dict[str, Rule] = {
     "console:article-new": console("/console/kb/new/"),
     "console:article-edit": console("/console/kb/{article}/"),
     "console:knowledge-gaps": console("/console/kb/gaps/"),
+    "console:chats": console("/console/chats/", "tickets.change_ticket"),
+    "console:chat-kb": console("/console/chats/kb/?q=parcel", "tickets.change_ticket"),
+    "console:chat-customer": console("/console/chats/{chat_ticket}/customer/", "tickets.change_ticket"),
+    "console:chat-macro": console("/console/chats/{chat_ticket}/macros/{macro}/", "tickets.change_ticket"),
+    "console:chat-invitations": console("/console/chats/invitations/", "tickets.view_chatinvitationrule"),
+    "console:chat-invitation-new": console(
+        "/console/chats/invitations/new/", "tickets.add_chatinvitationrule"
+    ),
+    "console:chat-invitation-edit": console(
+        "/console/chats/invitations/{invitation_rule}/", "tickets.change_chatinvitationrule"
+    ),
     # Customers' pages
     "track:lookup": Rule("public", path="/track/"),
     "track:order": Rule("public", path="/track/{order_number}/"),
@@ -207,6 +220,11 @@ def world(client):
         "step": campaign.steps.get().pk,
         "alert": OrderAlertFactory(order=order).pk,
         "cart": cart.pk,
+        "invitation_rule": ChatInvitationRule.objects.create(name="Checkout", text="Need a hand?").pk,
+        "chat_ticket": chat_start(
+            text="Hello", client_id="matrix-0001", email="owner@mail.example", now=order.placed_at
+        ).chat.ticket_id,
+        "macro": Macro.objects.create(name="Hello", text="Hello {{ customer_name }}").pk,
     }
 
 

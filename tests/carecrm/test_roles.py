@@ -16,8 +16,15 @@ def test_every_role_is_a_group_created_by_the_migrations():
     [
         (
             "agent",
-            ["customers.view_customer", "customers.change_customer", "lifecycle.view_event"],
-            ["customers.delete_customer", "auth.add_user"],
+            [
+                "customers.view_customer",
+                "customers.change_customer",
+                "lifecycle.view_event",
+                "tickets.change_chat",
+                "tickets.view_chatinvitationrule",
+            ],
+            # Whom the shop invites to chat mid-visit is the managers' decision.
+            ["customers.delete_customer", "auth.add_user", "tickets.change_chatinvitationrule"],
         ),
         (
             "marketer",
@@ -26,7 +33,12 @@ def test_every_role_is_a_group_created_by_the_migrations():
         ),
         (
             "manager",
-            ["customers.view_customer", "customers.delete_customer", "auth.view_user"],
+            [
+                "customers.view_customer",
+                "customers.delete_customer",
+                "auth.view_user",
+                "tickets.change_chatinvitationrule",
+            ],
             ["auth.change_user", "lifecycle.delete_event"],
         ),
         ("admin", ["auth.change_user", "lifecycle.delete_event"], []),

@@ -121,7 +121,7 @@ def test_each_chart_downloads_as_csv_with_its_table(client):
     assert client.get("/console/dashboards/support/", {"csv": "nope"}).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["support", "after-sales", "lifecycle", "campaigns"])
+@pytest.mark.parametrize("name", ["support", "after-sales", "lifecycle", "chat", "campaigns"])
 def test_a_dashboard_reads_as_many_queries_for_much_data_as_for_little(client, name):
     client.force_login(UserFactory(role="manager"))
     now = timezone.now()
@@ -153,6 +153,7 @@ def test_managers_and_admins_see_every_dashboard_and_the_report(client, role):
         "/console/dashboards/",
         "/console/dashboards/after-sales/",
         "/console/dashboards/lifecycle/",
+        "/console/dashboards/chat/",
         "/console/dashboards/campaigns/",
         "/console/reports/weekly/",
     ]:
