@@ -1,7 +1,10 @@
 """Live chat end to end in two headless Chromium contexts, laid out as in production: the console on the
 web server (pytest-django's live server), the sockets on uvicorn in a process of its own, and the widget
 on a shop page of another origin. The customer's connection is cut in the middle of the chat; nothing
-either side wrote meanwhile is lost or shown twice."""
+either side wrote meanwhile is lost or shown twice.
+
+With CARECRM_UPDATE_SCREENSHOTS=1 the two sides' screenshots replace docs/screenshots/chat-console.png and
+docs/screenshots/chat-widget.png."""
 
 import functools
 import http.server
@@ -114,7 +117,7 @@ def texts(page, selector: str) -> list[str]:
 
 
 def test_a_customer_and_an_agent_chat_through_widget_and_console_and_a_dropped_socket_loses_nothing(
-    browser, live_server, chat_server
+    browser, live_server, chat_server, tmp_path
 ):
     UserFactory(username="alex", role="agent", first_name="Alex", password=PASSWORD)
     with (
@@ -178,6 +181,10 @@ def test_a_customer_and_an_agent_chat_through_widget_and_console_and_a_dropped_s
         assert [t.splitlines()[-1] for t in texts(customer, "[data-chat=log] li")] == expected
         assert [t.splitlines()[-1] for t in texts(agent, ".chat-log li")] == expected
         assert list(Message.objects.order_by("pk").values_list("text", flat=True)) == expected
+        for page, name in ((agent, "chat-console.png"), (customer, "chat-widget.png")):
+            page.screenshot(path=str(tmp_path / name))
+            if os.environ.get("CARECRM_UPDATE_SCREENSHOTS") == "1":
+                (BASE_DIR / "docs" / "screenshots" / name).write_bytes((tmp_path / name).read_bytes())
 
         # The customer ends the chat and rates it.
         customer.locator("[data-chat=end]").click()
