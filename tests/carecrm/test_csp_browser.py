@@ -111,6 +111,9 @@ def test_the_console_works_under_the_policy_for_every_role(visit, demo_data):
     agent.page.locator("#timeline-kind").select_option("order_placed")
     agent.page.wait_for_url("**kind=order_placed**")
     agent.open("/console/kb/")
+    # The chat workspace opens its socket (refused here: the live server speaks no WebSocket, which is no
+    # policy refusal) and fetches its pieces from this site.
+    agent.open("/console/chats/")
 
     manager = visit()
     manager.sign_in("manager")
@@ -126,6 +129,8 @@ def test_the_console_works_under_the_policy_for_every_role(visit, demo_data):
     period.select_option(other)
     manager.page.wait_for_url(f"**weeks={other}**")
     manager.open("/console/access/")
+    manager.open("/console/dashboards/chat/")
+    manager.open("/console/chats/invitations/")
     manager.open("/console/reports/weekly/")
 
     marketer = visit()
