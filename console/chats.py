@@ -3,13 +3,13 @@ beside each, canned replies and knowledge-base links. The page is static; consol
 to the agent socket (tickets.chat.consumers.AgentConsumer) and fetches the pieces below."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from carecrm.links import site_url
-from console.inbox import _ticket_context
+# Chats are answered by whoever may answer tickets, with the same customer panel.
+from console.inbox import _may_change, _ticket_context
 from console.views import customer_accessed, staff_required
 from customers.models import AccessRecord
 from knowledgebase.models import SearchQuery
@@ -21,15 +21,10 @@ from tickets.models import Macro, Ticket
 KB_RESULTS = 5
 
 
-def _chat_agent(request) -> None:
-    if not request.user.has_perm("tickets.change_ticket"):
-        raise PermissionDenied("Your role does not answer chats.")
-
-
 @require_GET
 @staff_required
 def workspace(request):
-    _chat_agent(request)
+    _may_change(request)
     return render(
         request,
         "console/chats.html",
@@ -45,7 +40,7 @@ def workspace(request):
 @staff_required
 def customer_side(request, ticket_id: int):
     """The customer beside a chat: the same panel as on the ticket page."""
-    _chat_agent(request)
+    _may_change(request)
     context = _ticket_context(request, ticket_id)
     if context["ticket"].channel != Ticket.Channel.CHAT:
         raise Http404("Not a chat.")
@@ -59,7 +54,7 @@ def customer_side(request, ticket_id: int):
 @staff_required
 def macro_text(request, ticket_id: int, macro_id: int):
     """A canned reply filled in for this chat, as plain text for the message box."""
-    _chat_agent(request)
+    _may_change(request)
     ticket = get_object_or_404(Ticket.objects.select_related("customer", "order"), pk=ticket_id)
     chosen = get_object_or_404(Macro, pk=macro_id)
     text = services.macro_render(text=chosen.text, ticket=ticket, agent=request.user)
@@ -71,7 +66,7 @@ def macro_text(request, ticket_id: int, macro_id: int):
 def kb_links(request):
     """Published articles for a few words, to paste into a chat as links. Agents' searches are not the
     customers': they are not logged among the knowledge gaps."""
-    _chat_agent(request)
+    _may_change(request)
     query = request.GET.get("q", "").strip()[:200]
     if not query:
         return JsonResponse({"articles": []})
