@@ -1,6 +1,7 @@
 """The chat workspace: the queue with waiting times, the agent's chats side by side with the customer
 beside each, canned replies and knowledge-base links. The page is static; console/static chats.js talks
-to the agent socket (tickets.chat.consumers.AgentConsumer) and fetches the pieces below."""
+to the agent socket (tickets.chat.consumers.AgentConsumer) and fetches the pieces below. Whoever may
+answer tickets answers chats, with the ticket page's customer panel beside them."""
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
@@ -8,7 +9,6 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from carecrm.links import site_url
-# Chats are answered by whoever may answer tickets, with the same customer panel.
 from console.inbox import _may_change, _ticket_context
 from console.views import customer_accessed, staff_required
 from customers.models import AccessRecord
