@@ -12,7 +12,8 @@ from django.db import transaction
 from carecrm.demo import Options, Progress
 from customers.models import Customer
 from tickets import csat, services
-from tickets.models import Macro, Message, Team, TeamMember
+from tickets.chat import services as chat
+from tickets.models import ChatInvitation, ChatInvitationRule, ChatPresence, Macro, Message, Team, TeamMember
 
 MACROS = [
     (
@@ -190,8 +191,80 @@ def tickets_seed(*, options: Options, progress: Progress, now: datetime) -> str:
                     )
                 opened += 1
                 bar.update()
+    chats = _chats_seed(customers=customers, agent=agent, rng=rng, now=now) if agent is not None else 0
     # Demo history is not news: none of the emails it would send go out.
     Message.objects.filter(delivery=Message.Delivery.PENDING).update(
         delivery=Message.Delivery.SKIPPED, delivery_error="Demo data: not sent."
     )
-    return f"{opened} tickets, {len(macros)} macros, 3 teams"
+    return f"{opened} tickets, {chats} chats, {len(macros)} macros, 3 teams"
+
+
+# (what the customer asked, what the agent answered, rating; "" answer: nobody accepted in time)
+CHATS = [
+    ("Does the rain jacket come in navy?", "It does, in navy and sky blue, sizes S to XXL.", 5),
+    ("Can I still change the address on my order?", "Yes, until it ships: I have changed it for you.", 5),
+    ("Is the discount code stackable with the sale?", "Only one code per order, but sale prices stay.", 4),
+    ("How long does express delivery take?", "Next working day when ordered before 2 pm.", 5),
+    ("Do you ship to Norway?", "", None),
+    ("My payment failed twice, what now?", "Your bank declined it; PayPal or a new card will work.", 3),
+    ("Which size should I take, I am between M and L?", "Take L: the cut is slim.", 4),
+    ("Can I return a sale item?", "", None),
+]
+INVITATION_RULES = [
+    (
+        "Stuck at checkout",
+        "Need a hand with your order? We are here.",
+        {"page_contains": "/checkout", "cart_idle_minutes": 5},
+    ),
+    ("Big cart", "Any questions before you order? Chat with us.", {"cart_min_value": 300}),
+    (
+        "Returning customer on returns",
+        "Can we help with your return?",
+        {"page_contains": "/returns", "min_orders": 1},
+    ),
+]
+
+
+def _chats_seed(*, customers: list[Customer], agent, rng: random.Random, now: datetime) -> int:
+    """A fortnight of live chats through tickets.chat.services, answered, rated or missed, and the
+    invitation rules with some answers, for the chat workspace and dashboard."""
+    rules = [
+        ChatInvitationRule.objects.create(name=name, text=text, position=n, **conditions)
+        for n, (name, text, conditions) in enumerate(INVITATION_RULES)
+    ]
+    for n, (question, answer, rating) in enumerate(CHATS * 2):
+        customer = rng.choice(customers)
+        when = now - timedelta(days=rng.randint(0, 13), hours=rng.randint(0, 8), minutes=rng.randint(0, 59))
+        invitation = None
+        if n % 3 == 0:
+            invitation = ChatInvitation.objects.create(
+                rule=rules[n % len(rules)], customer=customer, visitor=f"demo-visitor-{n}",
+                page_url="https://shop.example/checkout", sent_at=when, answer="accepted", answered_at=when,
+            )  # fmt: skip
+        started = chat.chat_start(
+            text=question, client_id=f"demo-chat-{n:04d}-0", email=customer.email,
+            invitation_id=invitation.pk if invitation else None, visitor=f"demo-visitor-{n}",
+            page_url="https://shop.example/checkout" if invitation else "https://shop.example/", now=when,
+        )  # fmt: skip
+        if not answer:
+            chat.chat_end(chat_id=started.chat.pk, by="customer", now=when + timedelta(minutes=2))
+            continue
+        accepted = when + timedelta(seconds=rng.randint(10, 150))
+        chat.presence_set(agent=agent, status=ChatPresence.Status.AVAILABLE, now=accepted)
+        chat.chat_accept(chat_id=started.chat.pk, agent=agent, now=accepted)
+        chat.chat_message_post(
+            chat=started.chat, text=answer, client_id=f"demo-chat-{n:04d}-1", agent=agent,
+            now=accepted + timedelta(seconds=rng.randint(20, 90)),
+        )  # fmt: skip
+        ended = chat.chat_end(chat_id=started.chat.pk, by="customer", now=accepted + timedelta(minutes=4))
+        if rating:
+            chat.chat_rate(chat=ended, rating=rating, now=ended.ended_at)
+    for n in range(12):
+        ChatInvitation.objects.create(
+            rule=rules[n % len(rules)], visitor=f"demo-visitor-declined-{n}", page_url="https://shop.example/",
+            sent_at=now - timedelta(days=n), answer="declined" if n % 2 else "",
+            answered_at=now - timedelta(days=n) if n % 2 else None,
+        )  # fmt: skip
+    # The demo agent is not online until they open the chat workspace.
+    ChatPresence.objects.filter(user=agent).update(status=ChatPresence.Status.AWAY)
+    return len(CHATS) * 2
