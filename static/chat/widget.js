@@ -204,7 +204,7 @@
       connected = true;
       retry = 0;
       var hello = { type: "hello", visitor: state.visitor, page: pageFrame() };
-      if (data.token && !state.tokenUsed) hello.token = data.token;
+      if (data.token && data.token !== state.usedToken) hello.token = data.token;
       if (state.chat) { hello.chat = state.chat; hello.after = state.lastId; }
       transmit(hello);
       clearInterval(heartbeat);
@@ -234,7 +234,7 @@
       case "welcome":
         welcome = frame;
         // A token opens one session only; a reload brings a fresh one from the shop.
-        if (data.token) { state.tokenUsed = true; save(); }
+        if (data.token) { state.usedToken = data.token; save(); }
         if (frame.identity_error) showNotice(frame.identity_error);
         if (frame.chat_gone) { state.chat = null; state.outbox = []; state.lastId = 0; save(); }
         contact.href = frame.contact_url;
