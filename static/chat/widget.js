@@ -11,7 +11,8 @@
    Nothing is lost to a dropped connection: every message the customer writes stays in an outbox (kept
    in localStorage) until the server echoes it back, and is resent with the same id after reconnecting,
    which the server keeps once; on reconnect the widget asks for everything after the last message it
-   has. */
+   has. A store-signed token is spent on first use; the server answers it with a session of its own
+   (signed, bound to this browser's visitor id, a day long) that the widget shows on reconnecting. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -205,6 +206,8 @@
       retry = 0;
       var hello = { type: "hello", visitor: state.visitor, page: pageFrame() };
       if (data.token && data.token !== state.usedToken) hello.token = data.token;
+      // Only on a page that still names a signed-in shopper: signed out at the shop, the chat is anonymous.
+      else if (data.token && state.session) hello.session = state.session;
       if (state.chat) { hello.chat = state.chat; hello.after = state.lastId; }
       transmit(hello);
       clearInterval(heartbeat);
@@ -234,7 +237,10 @@
       case "welcome":
         welcome = frame;
         // A token opens one session only; a reload brings a fresh one from the shop.
-        if (data.token) { state.usedToken = data.token; save(); }
+        if (data.token) state.usedToken = data.token;
+        if (frame.session) state.session = frame.session;
+        else if (!frame.identified) state.session = null;
+        save();
         if (frame.identity_error) showNotice(frame.identity_error);
         if (frame.chat_gone) { state.chat = null; state.outbox = []; state.lastId = 0; save(); }
         contact.href = frame.contact_url;

@@ -346,3 +346,33 @@ def test_bad_frames_get_an_error_and_the_socket_stays_open():
             assert (await receive(customer, "pong"))["available"] is False
 
     async_to_sync(scenario)()
+
+
+def test_a_spent_token_is_followed_by_the_session_it_earned_for_this_browser_only(settings):
+    settings.CARECRM = {**settings.CARECRM, "CHAT_IDENTITY_SECRET": SECRET}
+    now = clock.now()
+    token = identity.identity_token(
+        {
+            "email": "ada@mail.example",
+            "first_name": "Ada",
+            "exp": int(now.timestamp()) + 600,
+            "jti": "nonce-ada-9",
+        },
+        secret=SECRET,
+    )
+
+    async def hello(**fields) -> dict:
+        async with visitor() as socket:
+            await socket.send_json_to({"type": "hello", **fields})
+            return await receive(socket, "welcome")
+
+    async def scenario():
+        first = await hello(visitor="ada-browser", token=token)
+        assert first["identified"] and first["session"]
+        # Reconnecting: the token is spent, the session stands for it.
+        assert (await hello(visitor="ada-browser", session=first["session"]))["name"] == "Ada"
+        # Another browser holding the same session, or a tampered one, is nobody.
+        assert not (await hello(visitor="other-browser", session=first["session"]))["identified"]
+        assert not (await hello(visitor="ada-browser", session=first["session"][:-2] + "xx"))["identified"]
+
+    async_to_sync(scenario)()

@@ -3,7 +3,7 @@ pass what happened to the other sockets of the chat through the channel layer. N
 socket: a reconnecting widget or console asks for what came after the last message it has.
 
 Visitor socket `/ws/chat/` (the widget, no cookies): JSON messages with a `type`.
-    → hello {visitor, token?, chat?: {id, key}, after?, page?: {url, cart?}}   ← welcome, chat?
+    → hello {visitor, token? | session?, chat?: {id, key}, after?, page?: {url, cart?}}  ← welcome, chat?
     → start {text, client_id, email?, name?, invitation?}                    ← started {chat: {id, key}}
     → message {text, client_id}, typing {on}, read {upto}, end, rate {rating, comment?}
     → page {url, cart?}                                                       ← invitation {id, text}?
@@ -145,14 +145,19 @@ class VisitorConsumer(_JsonSocket):
             "name": "",
         }
         token = content.get("token")
+        known = None
         if isinstance(token, str) and token:
             try:
                 known = identity.identity_verify(token, now=now)
             except identity.IdentityRefused as refused:
                 welcome["identity_error"] = str(refused)
             else:
-                self.customer = known.customer
-                welcome.update(identified=True, name=known.name)
+                welcome["session"] = identity.identity_session(known, visitor=self.visitor)
+        else:
+            known = identity.identity_resume(content.get("session"), visitor=self.visitor)
+        if known is not None:
+            self.customer = known.customer
+            welcome.update(identified=True, name=known.name)
         resumed = None
         wanted = content.get("chat")
         if isinstance(wanted, dict):

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -24,6 +25,7 @@ from tickets.models import ChatTokenUse
 # Tokens living longer than this are refused: the nonce table only has to remember a day.
 MAX_LIFETIME = timedelta(days=1)
 CLOCK_SKEW = timedelta(seconds=60)
+SESSION_SALT = "tickets.chat.identity"
 
 
 class IdentityRefused(Exception):
@@ -84,6 +86,27 @@ def identity_verify(token: str, *, now: datetime) -> Identity:
         raise IdentityRefused("; ".join(error.messages)) from error
     name = f"{customer.first_name} {customer.last_name}".strip()
     return Identity(customer=customer, name=name)
+
+
+def identity_session(identity: Identity, *, visitor: str) -> str:
+    """What the widget keeps once a token was accepted, so that a reconnect (the token being spent) is
+    still the same customer: signed by us, bound to the widget's visitor id, good for as long as a token."""
+    return signing.dumps({"customer": identity.customer.pk, "visitor": visitor}, salt=SESSION_SALT)
+
+
+def identity_resume(value, *, visitor: str) -> Identity | None:
+    if not isinstance(value, str) or not visitor:
+        return None
+    try:
+        claims = signing.loads(value[:500], salt=SESSION_SALT, max_age=MAX_LIFETIME)
+    except signing.BadSignature:
+        return None
+    if not isinstance(claims, dict) or claims.get("visitor") != visitor:
+        return None
+    customer = Customer.objects.filter(pk=claims.get("customer"), merged_into__isnull=True).first()
+    if customer is None:
+        return None
+    return Identity(customer=customer, name=f"{customer.first_name} {customer.last_name}".strip())
 
 
 def token_uses_purge(*, now: datetime) -> str:
