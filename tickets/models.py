@@ -424,7 +424,7 @@ class Chat(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="chats"
     )
     # SHA-256 of the secret the widget holds for this chat: the only thing that lets it read the chat again.
-    visitor_key_hash = models.CharField(max_length=64)
+    visitor_key_hash = models.CharField(max_length=64, db_index=True)
     # The store vouched for the customer with a signed token; otherwise they only typed an email address.
     identified = models.BooleanField(default=False)
     page_url = models.CharField(max_length=500, blank=True, default="")

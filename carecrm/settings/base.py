@@ -378,6 +378,8 @@ CARECRM = {
     "CHAT_IDENTITY_SECRET": env.str("CARECRM_CHAT_IDENTITY_SECRET", default=""),
     "CHAT_MAX_PER_AGENT": env.int("CARECRM_CHAT_MAX_PER_AGENT", default=4),
     "CHAT_ANSWER_WITHIN_SECONDS": env.int("CARECRM_CHAT_ANSWER_WITHIN_SECONDS", default=180),
+    # New chats one client address may open an hour (each is a ticket, and a missed one an email).
+    "CHAT_STARTS_PER_HOUR": env.int("CARECRM_CHAT_STARTS_PER_HOUR", default=20),
     "CHAT_CALENDAR": env.str("CARECRM_CHAT_CALENDAR", default=""),
     # CareCRM's own customer pages (help centre, tracking, contact) carry the widget too.
     "CHAT_ON_CUSTOMER_PAGES": env.bool("CARECRM_CHAT_ON_CUSTOMER_PAGES", default=True),

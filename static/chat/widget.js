@@ -208,7 +208,9 @@
       if (data.token && data.token !== state.usedToken) hello.token = data.token;
       // Only on a page that still names a signed-in shopper: signed out at the shop, the chat is anonymous.
       else if (data.token && state.session) hello.session = state.session;
-      if (state.chat) { hello.chat = state.chat; hello.after = state.lastId; }
+      // The whole transcript again (rows are kept once by id): a message that reached another process
+      // just before the drop may carry a smaller id than the last one this tab saw.
+      if (state.chat) { hello.chat = state.chat; hello.after = 0; }
       transmit(hello);
       clearInterval(heartbeat);
       heartbeat = setInterval(function () {
@@ -361,9 +363,11 @@
     var message = { client_id: randomId("m-"), text: value };
     if (!state.chat) {
       if (state.outbox.some(function (m) { return m.first; })) return;
+      // The chat's key is made here and sent along: a start resent after a dropped connection is then
+      // the same chat, not a second one.
       message.first = {
         type: "start", text: value, client_id: message.client_id, email: email.value, name: name.value,
-        page_url: location.href, invitation: invitationId,
+        page_url: location.href, invitation: invitationId, key: randomId("k-") + randomId(""),
       };
     }
     state.outbox.push(message);

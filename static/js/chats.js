@@ -10,6 +10,8 @@
   var base = root.dataset.socket || (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/chat/agent/";
   var socket = null, connected = false, retry = 0, heartbeat = null;
   var queue = [], chats = {}, selected = null, outbox = [], typingSent = 0, typingTimer = null, limit = 0;
+  // The customer panels as the server rendered them (its own, autoescaped HTML), by chat.
+  var sides = {};
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -86,7 +88,7 @@
     if (String(selected) !== String(chat.id)) return;
     var log = part("log");
     var key = message.client_id || "id-" + message.id;
-    var row = log.querySelector('[data-key="' + key + '"]');
+    var row = log.querySelector('[data-key="' + CSS.escape(key) + '"]');
     if (!row) {
       row = el("li", { class: "from-" + message.from, "data-key": key });
       var who = message.from === "customer" ? chat.customer.name : message.from === "note" ? "Note" : message.author || "You";
@@ -126,9 +128,17 @@
     drawSeen(chat);
     drawState(chat);
     markRead(chat);
-    fetch(urlFor(root.dataset.customerUrl, [chat.ticket]), { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : ""; })
-      .then(function (html) { if (selected === id) part("customer").innerHTML = html; });
+    // Fetched once per chat: each fetch is an entry in the access log.
+    if (sides[chat.id]) {
+      part("customer").innerHTML = sides[chat.id];
+    } else {
+      fetch(urlFor(root.dataset.customerUrl, [chat.ticket]), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          if (html) sides[chat.id] = html;
+          if (selected === id) part("customer").innerHTML = html;
+        });
+    }
     transmit({ type: "targets" });
     part("text").focus();
   }
@@ -153,7 +163,8 @@
     var node = part("error");
     node.textContent = detail;
     node.hidden = !detail;
-    if (!selected) window.alert(detail);
+    // With no conversation open (accepting from the queue), the answer shows under the presence.
+    if (!selected) part("connection").textContent = detail;
   }
 
   // --- Frames from the server ------------------------------------------------------------------------
@@ -174,7 +185,15 @@
         limit = frame.limit;
         part("presence").value = frame.presence;
         queue = frame.queue;
-        frame.chats.forEach(function (c) { chats[c.id] = c; });
+        // What the server holds for this agent now: a chat ended or handed over while the socket was down
+        // stays on screen as ended, and its unsent answers are dropped.
+        var fresh = {};
+        frame.chats.forEach(function (c) { fresh[c.id] = c; if (chats[c.id]) c.readUpto = chats[c.id].readUpto; });
+        Object.keys(chats).forEach(function (id) {
+          if (!fresh[id]) { fresh[id] = chats[id]; fresh[id].status = "ended"; }
+        });
+        chats = fresh;
+        outbox = outbox.filter(function (m) { return chats[m.chat] && chats[m.chat].status === "active"; });
         drawQueue();
         drawMine();
         if (selected && chats[selected]) select(selected);

@@ -225,6 +225,7 @@ def test_a_store_signed_token_names_the_customer_once(signed):
         ({"exp": int(NOW.timestamp()) - 3600}, "expired"),
         ({"exp": int(NOW.timestamp()) + 3 * 86400}, "longer than a day"),
         ({"jti": "short"}, "jti"),
+        ({"aud": "another-app"}, "not valid"),
         ({"external_id": None, "email": None}, "names no customer"),
     ],
 )
@@ -374,3 +375,26 @@ def test_the_customer_pages_carry_the_widget_with_the_socket_address(client, set
 
     settings.CARECRM = {**settings.CARECRM, "CHAT_ON_CUSTOMER_PAGES": False}
     assert "chat/widget.js" not in client.get("/contact/").content.decode()
+
+
+def test_a_start_sent_again_with_its_key_is_the_same_chat(agent):
+    key = "k-" + "0123456789abcdef" * 3
+    first = start(key=key)
+    again = start(key=key)
+    other = start(key="k-" + "fedcba9876543210" * 3)
+
+    assert again.chat == first.chat and again.message == first.message
+    assert other.chat != first.chat and Chat.objects.count() == 2
+    with pytest.raises(ValidationError, match="chat key"):
+        start(key="short")
+
+
+def test_a_chat_whose_ticket_was_closed_in_the_inbox_still_ends(agent):
+    from tickets.services import ticket_status_set
+
+    chat = start().chat
+    services.chat_accept(chat_id=chat.pk, agent=agent, now=NOW)
+    ticket_status_set(ticket=chat.ticket, status="closed", now=NOW)
+
+    assert services.chat_end(chat_id=chat.pk, by="alex", agent=agent, now=NOW).status == Chat.Status.ENDED
+    assert not services.chat_read(chat=chat, upto=10**20, by_agent=True)

@@ -314,6 +314,79 @@ def test_the_widget_cannot_read_another_customers_chat_with_a_forged_or_replayed
     assert Message.objects.count() == 1
 
 
+def test_resent_frames_odd_input_and_a_second_chat_on_one_connection(settings):
+    settings.CARECRM = {**settings.CARECRM, "CHAT_STARTS_PER_HOUR": 2}
+    alex = agent()
+
+    async def scenario():
+        async with visitor() as customer, agent_socket(alex) as (console, _):
+            chat = await start_chat(customer)
+            await console.send_json_to({"type": "accept", "chat": chat["id"]})
+            await receive(console, "chat")
+            for _ in range(2):  # the agent's answer resent after a lost echo: kept once, echoed again
+                await console.send_json_to(
+                    {"type": "message", "chat": chat["id"], "text": "Hi", "client_id": "alex-00001"}
+                )
+                assert (await receive_message(console, "alex-00001"))["author"] == "Alex"
+            for frame in (
+                {"type": "read", "upto": 10**20},
+                {"type": "page", "url": "http://["},
+                {"type": "message", "text": "x", "client_id": 'bad"id]xx'},
+            ):
+                await customer.send_json_to(frame)
+            assert "letters, digits" in (await receive(customer, "error"))["detail"]
+            await customer.send_json_to({"type": "end"})
+            await receive(customer, "status", status="ended")
+            # A second chat on the same connection, then the address's limit.
+            await customer.send_json_to(
+                {
+                    "type": "start",
+                    "text": "One more thing",
+                    "client_id": "second-0001",
+                    "email": "ana@mail.example",
+                }
+            )
+            second = await receive(customer, "started")
+            assert second["chat"]["id"] != chat["id"]
+            await customer.send_json_to({"type": "end"})
+            await receive(customer, "status")
+            await customer.send_json_to(
+                {
+                    "type": "start",
+                    "text": "And another",
+                    "client_id": "third-00001",
+                    "email": "ana@mail.example",
+                }
+            )
+            assert "Too many chats" in (await receive(customer, "error"))["detail"]
+
+    async_to_sync(scenario)()
+    assert Message.objects.filter(client_id="alex-00001").count() == 1
+
+
+def test_a_signed_in_shoppers_chat_is_not_given_back_to_the_next_visitor_of_the_browser(settings):
+    settings.CARECRM = {**settings.CARECRM, "CHAT_IDENTITY_SECRET": SECRET}
+    agent()
+    now = clock.now()
+    token = identity.identity_token(
+        {"email": "ada@mail.example", "exp": int(now.timestamp()) + 600, "jti": "nonce-ada-7"}, secret=SECRET
+    )
+
+    async def scenario():
+        async with visitor() as ada:
+            await ada.send_json_to({"type": "hello", "visitor": "shared-pc", "token": token})
+            await receive(ada, "welcome")
+            await ada.send_json_to({"type": "start", "text": "My order", "client_id": "ada-0000001"})
+            chat = (await receive(ada, "started"))["chat"]
+        async with visitor() as next_one:
+            # Same browser storage (id and key), but signed out at the shop.
+            await next_one.send_json_to({"type": "hello", "visitor": "shared-pc", "chat": chat})
+            assert (await receive(next_one, "welcome")).get("chat_gone") is True
+            assert await next_one.receive_nothing(timeout=0.3)
+
+    async_to_sync(scenario)()
+
+
 def test_pages_of_other_sites_and_signed_out_consoles_are_refused():
     marketer = UserFactory(username="mo", role="marketer")
 

@@ -18,7 +18,9 @@ Agent socket `/ws/chat/agent/` (the console, signed-in session, same site):
       error {detail}"""
 
 import json
+import logging
 import time
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
@@ -26,12 +28,16 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from carecrm import clock
+from carecrm import clock, ratelimit
 from carecrm.links import site_url
 from tickets.chat import identity, invitations, selectors, services
 from tickets.models import Chat
 
+logger = logging.getLogger(__name__)
 AGENTS_GROUP = "chat.agents"
+# New chats one address may open an hour (CARECRM_CHAT_STARTS_PER_HOUR), as the contact form limits
+# tickets: each is a ticket, and a missed one an email.
+HOUR = 3600
 # More than this many messages from one socket in RATE_WINDOW seconds are refused: a stuck client or a
 # script cannot flood an agent.
 RATE_LIMIT, RATE_WINDOW = 30, 10.0
@@ -90,6 +96,10 @@ class _JsonSocket(AsyncJsonWebsocketConsumer):
             await self.error(_refusal(error))
         except Chat.DoesNotExist:
             await self.error("No such chat.")
+        except Exception:
+            # A bug must not drop the socket (the client would reconnect and send the same frame again).
+            logger.exception("chat frame %s failed", content["type"][:40])
+            await self.error("Something went wrong; try again.")
 
     async def error(self, detail: str):
         await self.send_json({"type": "error", "detail": detail})
@@ -106,14 +116,23 @@ class _JsonSocket(AsyncJsonWebsocketConsumer):
 
 class VisitorConsumer(_JsonSocket):
     async def connect(self):
+        self.visitor = ""
+        self.customer = None
+        self.chat_id = None
         origin = dict(self.scope.get("headers", [])).get(b"origin", b"").decode("latin-1")
         if origin and not origin_allowed(origin):
             await self.close(code=4403)
             return
-        self.visitor = ""
-        self.customer = None
-        self.chat_id = None
         await super().connect()
+
+    def _address(self) -> str:
+        """The client's address as the rate limits count it (behind trusted proxies, the one they saw)."""
+        headers = dict(self.scope.get("headers", []))
+        meta = {
+            "REMOTE_ADDR": (self.scope.get("client") or ("",))[0],
+            "HTTP_X_FORWARDED_FOR": headers.get(b"x-forwarded-for", b"").decode("latin-1"),
+        }
+        return ratelimit.client_ip(SimpleNamespace(META=meta))
 
     async def disconnect(self, code):
         if self.chat_id:
@@ -154,7 +173,7 @@ class VisitorConsumer(_JsonSocket):
             else:
                 welcome["session"] = identity.identity_session(known, visitor=self.visitor)
         else:
-            known = identity.identity_resume(content.get("session"), visitor=self.visitor)
+            known = identity.identity_resume(content.get("session"), visitor=self.visitor, now=now)
         if known is not None:
             self.customer = known.customer
             welcome.update(identified=True, name=known.name)
@@ -162,6 +181,14 @@ class VisitorConsumer(_JsonSocket):
         wanted = content.get("chat")
         if isinstance(wanted, dict):
             chat = services.chat_for_visitor(chat_id=wanted.get("id"), key=wanted.get("key"))
+            # A signed-in shopper's chat is theirs only: on a shared computer the next visitor, signed out
+            # or someone else, does not get it back from the browser's storage.
+            if (
+                chat is not None
+                and chat.identified
+                and chat.ticket.customer_id != getattr(self.customer, "pk", None)
+            ):
+                chat = None
             if chat is None:
                 welcome["chat_gone"] = True
             else:
@@ -171,7 +198,16 @@ class VisitorConsumer(_JsonSocket):
 
     async def start(self, content):
         if self.chat_id:
-            return await self.error("This chat is already open.")
+            status = await database_sync_to_async(self._status)()
+            if status["status"] in (Chat.Status.WAITING, Chat.Status.ACTIVE):
+                return await self.error("This chat is already open.")
+            # The last chat is over and the customer starts another on the same connection.
+            await self.channel_layer.group_discard(chat_group(self.chat_id), self.channel_name)
+            self.chat_id = None
+        if not await database_sync_to_async(ratelimit.hit)(
+            f"chat-start:{self._address()}", settings.CARECRM["CHAT_STARTS_PER_HOUR"], HOUR
+        ):
+            return await self.error("Too many chats from this address; please use the contact form.")
         invitation = content.get("invitation")
         started = await database_sync_to_async(services.chat_start)(
             text=content.get("text") if isinstance(content.get("text"), str) else "",
@@ -182,6 +218,7 @@ class VisitorConsumer(_JsonSocket):
             page_url=str(content.get("page_url") or "")[:500],
             invitation_id=invitation if isinstance(invitation, int) else None,
             visitor=self.visitor,
+            key=content.get("key"),
             now=clock.now(),
         )
         await self._join(started.chat.pk)

@@ -1,8 +1,10 @@
 """Who is on the other end of the widget. A store that knows its shopper signs a JWT (HS256) with the
 shared secret CARECRM_CHAT_IDENTITY_SECRET and puts it in the widget's `data-token`:
 
-    {"external_id": "C-1042", "email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace",
-     "exp": <unix time, at most a day ahead>, "jti": "<random, unique per token>"}
+    {"aud": "carecrm-chat", "external_id": "C-1042", "email": "ada@example.com", "first_name": "Ada",
+     "last_name": "Lovelace", "exp": <unix time, at most a day ahead>, "jti": "<random, unique per token>"}
+
+The audience keeps any other token the store signs with the same secret from passing for this one.
 
 `external_id` or `email` names the customer (as in the store's API pushes). Each `jti` opens one
 session: the second time a token is shown it is refused, so a token copied from a page or a log opens
@@ -25,6 +27,7 @@ from tickets.models import ChatTokenUse
 # Tokens living longer than this are refused: the nonce table only has to remember a day.
 MAX_LIFETIME = timedelta(days=1)
 CLOCK_SKEW = timedelta(seconds=60)
+AUDIENCE = "carecrm-chat"
 SESSION_SALT = "tickets.chat.identity"
 
 
@@ -36,10 +39,12 @@ class IdentityRefused(Exception):
 class Identity:
     customer: Customer
     name: str
+    expires: datetime
 
 
 def identity_token(claims: dict, *, secret: str | None = None) -> str:
-    """A token as a store would sign it (the demo shop page and the tests use this)."""
+    """A token as a store would sign it (the tests use this)."""
+    claims = {"aud": AUDIENCE, **claims}
     return jwt.encode(claims, secret or settings.CARECRM["CHAT_IDENTITY_SECRET"], algorithm="HS256")
 
 
@@ -54,7 +59,8 @@ def identity_verify(token: str, *, now: datetime) -> Identity:
             token[:4096],
             secret,
             algorithms=["HS256"],
-            options={"require": ["exp", "jti"], "verify_exp": False},
+            audience=AUDIENCE,
+            options={"require": ["exp", "jti", "aud"], "verify_exp": False},
         )
     except jwt.PyJWTError as error:
         raise IdentityRefused("The sign-in token is not valid.") from error
@@ -81,20 +87,23 @@ def identity_verify(token: str, *, now: datetime) -> Identity:
             ChatTokenUse.objects.create(nonce=nonce, expires_at=expires)
             customer = store_customer(ref=ref, at=now, source="chat")
     except IntegrityError as error:
-        raise IdentityRefused("This sign-in token was already used; reload the page.") from error
+        if ChatTokenUse.objects.filter(nonce=nonce).exists():
+            raise IdentityRefused("This sign-in token was already used; reload the page.") from error
+        raise IdentityRefused("The customer this token names could not be stored.") from error
     except ValidationError as error:
         raise IdentityRefused("; ".join(error.messages)) from error
     name = f"{customer.first_name} {customer.last_name}".strip()
-    return Identity(customer=customer, name=name)
+    return Identity(customer=customer, name=name, expires=expires)
 
 
 def identity_session(identity: Identity, *, visitor: str) -> str:
     """What the widget keeps once a token was accepted, so that a reconnect (the token being spent) is
-    still the same customer: signed by us, bound to the widget's visitor id, good for as long as a token."""
-    return signing.dumps({"customer": identity.customer.pk, "visitor": visitor}, salt=SESSION_SALT)
+    still the same customer: signed by us, bound to the widget's visitor id, good until the token expires."""
+    claims = {"customer": identity.customer.pk, "visitor": visitor, "exp": int(identity.expires.timestamp())}
+    return signing.dumps(claims, salt=SESSION_SALT)
 
 
-def identity_resume(value, *, visitor: str) -> Identity | None:
+def identity_resume(value, *, visitor: str, now: datetime) -> Identity | None:
     if not isinstance(value, str) or not visitor:
         return None
     try:
@@ -103,10 +112,15 @@ def identity_resume(value, *, visitor: str) -> Identity | None:
         return None
     if not isinstance(claims, dict) or claims.get("visitor") != visitor:
         return None
+    expires = datetime.fromtimestamp(int(claims.get("exp", 0)), tz=UTC)
+    if expires < now:
+        return None
     customer = Customer.objects.filter(pk=claims.get("customer"), merged_into__isnull=True).first()
     if customer is None:
         return None
-    return Identity(customer=customer, name=f"{customer.first_name} {customer.last_name}".strip())
+    return Identity(
+        customer=customer, name=f"{customer.first_name} {customer.last_name}".strip(), expires=expires
+    )
 
 
 def token_uses_purge(*, now: datetime) -> str:

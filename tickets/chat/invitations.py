@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from customers.models import Customer
@@ -82,22 +83,26 @@ def invitation_for(
     rules = [rule for rule in rules if rule.pk not in asked]
     if not rules:
         return None
-    path = urlsplit(page_url).path or "/"
+    try:
+        path = urlsplit(page_url).path or "/"
+    except ValueError:
+        return None
     cart = cart_seen(customer=customer, page_cart=page_cart)
     rule = next((r for r in rules if rule_holds(r, path=path, cart=cart, customer=customer, now=now)), None)
     if rule is None or not chat_available(now=now):
         return None
-    invitation = ChatInvitation.objects.create(
-        rule=rule, customer=customer, visitor=visitor, page_url=page_url[:500], sent_at=now
-    )
-    if customer is not None:
-        event_record(
-            customer=customer,
-            kind="chat_invited",
-            occurred_at=now,
-            summary=f"Invited to chat: {rule.name}"[:300],
-            data={"invitation": invitation.pk, "rule": rule.pk, "page_url": invitation.page_url},
+    with transaction.atomic():
+        invitation = ChatInvitation.objects.create(
+            rule=rule, customer=customer, visitor=visitor, page_url=page_url[:500], sent_at=now
         )
+        if customer is not None:
+            event_record(
+                customer=customer,
+                kind="chat_invited",
+                occurred_at=now,
+                summary=f"Invited to chat: {rule.name}"[:300],
+                data={"invitation": invitation.pk, "rule": rule.pk, "page_url": invitation.page_url},
+            )
     return invitation
 
 

@@ -9,6 +9,7 @@ saying the answer will come that way."""
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -125,17 +126,32 @@ def chat_start(
     page_url: str = "",
     invitation_id: int | None = None,
     visitor: str = "",
+    key: str | None = None,
     now: datetime,
 ) -> Started:
     """The customer's first message opens a `chat` ticket and puts the chat in the queue. `customer` is
-    the store-vouched customer (tickets.chat.identity); without one, `email` names them, unverified."""
+    the store-vouched customer (tickets.chat.identity); without one, `email` names them, unverified.
+    `key`, the widget's own secret for the chat (made here when not given), makes a resent start the same
+    chat rather than a second one."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": ["Write your question first."]})
     if len(text) > MAX_TEXT:
         raise ValidationError({"text": [f"Keep a message under {MAX_TEXT} characters."]})
     _client_id_check(client_id)
-    key = secrets.token_urlsafe(32)
+    if key is None:
+        key = secrets.token_urlsafe(32)
+    elif not isinstance(key, str) or not _CHAT_KEY.fullmatch(key):
+        raise ValidationError({"key": ["A chat key is 32 to 64 letters, digits, - or _."]})
+    # The same start sent again (its answer lost to a dropped connection) is the chat it started.
+    again = (
+        Chat.objects.filter(visitor_key_hash=_key_hash(key), ticket__messages__client_id=client_id)
+        .select_related("ticket")
+        .first()
+    )
+    if again is not None:
+        first = Message.objects.select_related("author").get(ticket_id=again.ticket_id, client_id=client_id)
+        return Started(chat=again, key=key, message=first)
     first_line = text.splitlines()[0]
     with transaction.atomic():
         opened = services.ticket_open(
@@ -191,9 +207,15 @@ def chat_for_visitor(*, chat_id, key) -> Chat | None:
 # --- Messages ----------------------------------------------------------------------------------------
 
 
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_CHAT_KEY = re.compile(r"[A-Za-z0-9_-]{32,64}")
+# Read marks are message ids: anything past a bigint is no message of ours.
+MAX_ID = 2**63 - 1
+
+
 def _client_id_check(client_id) -> None:
-    if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
-        raise ValidationError({"client_id": ["Each message needs an id of 8 to 64 characters."]})
+    if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
+        raise ValidationError({"client_id": ["Each message needs an id of 8 to 64 letters, digits, - or _."]})
 
 
 def chat_message_post(
@@ -207,7 +229,9 @@ def chat_message_post(
     if len(text) > MAX_TEXT:
         raise ValidationError({"text": [f"Keep a message under {MAX_TEXT} characters."]})
     _client_id_check(client_id)
-    kept = Message.objects.filter(ticket_id=chat.ticket_id, client_id=client_id).first()
+    kept = (
+        Message.objects.select_related("author").filter(ticket_id=chat.ticket_id, client_id=client_id).first()
+    )
     if kept is not None:
         return kept, False
     try:
@@ -236,13 +260,15 @@ def chat_message_post(
                 )
     except IntegrityError:
         # The same message resent on a second connection at the same moment: the first one is kept.
-        return Message.objects.get(ticket_id=chat.ticket_id, client_id=client_id), False
+        return Message.objects.select_related("author").get(
+            ticket_id=chat.ticket_id, client_id=client_id
+        ), False
     return message, True
 
 
 def chat_read(*, chat: Chat, upto: int, by_agent: bool) -> bool:
     """One side has seen every message up to `upto`; the mark only moves forward."""
-    if not isinstance(upto, int) or upto <= 0:
+    if not isinstance(upto, int) or isinstance(upto, bool) or not 0 < upto <= MAX_ID:
         return False
     field = "agent_read_id" if by_agent else "customer_read_id"
     return bool(Chat.objects.filter(pk=chat.pk, **{f"{field}__lt": upto}).update(**{field: upto}))
@@ -354,7 +380,9 @@ def chat_end(*, chat_id: int, by: str, agent=None, now: datetime) -> Chat:
             return _chat_miss(chat, by=by, now=now)
         chat.status, chat.ended_at = Status.ENDED, now
         chat.save(update_fields=["status", "ended_at"])
-        services.ticket_status_set(ticket=chat.ticket, status=Ticket.Status.RESOLVED, now=now, actor=by)
+        # An agent may have resolved or closed the ticket in the inbox meanwhile: the chat ends all the same.
+        if Ticket.Status.RESOLVED in services.TRANSITIONS[chat.ticket.status]:
+            services.ticket_status_set(ticket=chat.ticket, status=Ticket.Status.RESOLVED, now=now, actor=by)
         _chat_ended_event(chat, outcome="ended", by=by, now=now)
     return chat
 
