@@ -293,7 +293,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s timeout, the same as the layer's blocking wait for messages:
+                # an idle layer would time out and drop sockets (django/channels_redis#422). Its pool
+                # raises past max_connections instead of waiting: sockets closing in a burst need more.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
 else:
