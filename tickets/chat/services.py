@@ -347,6 +347,15 @@ def transfer_targets(*, agent, now: datetime) -> list[dict]:
 # --- Ending ------------------------------------------------------------------------------------------
 
 
+def _chat_close(chat: Chat, status: str, *, now: datetime) -> None:
+    """End a chat (locked by the caller) as ended or missed, if the transition map allows it. Accepting is
+    the other move, made by a conditional update on a waiting chat (chat_accept)."""
+    if status not in TRANSITIONS[chat.status]:
+        raise ValidationError({"chat": [f"A {chat.status} chat cannot become {status}."]})
+    chat.status, chat.ended_at = status, now
+    chat.save(update_fields=["status", "ended_at"])
+
+
 def _chat_ended_event(chat: Chat, *, outcome: str, by: str, now: datetime) -> None:
     waited = ((chat.accepted_at or now) - chat.started_at).total_seconds()
     event_record(
@@ -378,8 +387,7 @@ def chat_end(*, chat_id: int, by: str, agent=None, now: datetime) -> Chat:
             return chat
         if chat.status == Status.WAITING:
             return _chat_miss(chat, by=by, now=now)
-        chat.status, chat.ended_at = Status.ENDED, now
-        chat.save(update_fields=["status", "ended_at"])
+        _chat_close(chat, Status.ENDED, now=now)
         # An agent may have resolved or closed the ticket in the inbox meanwhile: the chat ends all the same.
         if Ticket.Status.RESOLVED in services.TRANSITIONS[chat.ticket.status]:
             services.ticket_status_set(ticket=chat.ticket, status=Ticket.Status.RESOLVED, now=now, actor=by)
@@ -388,8 +396,7 @@ def chat_end(*, chat_id: int, by: str, agent=None, now: datetime) -> Chat:
 
 
 def _chat_miss(chat: Chat, *, by: str, now: datetime) -> Chat:
-    chat.status, chat.ended_at = Status.MISSED, now
-    chat.save(update_fields=["status", "ended_at"])
+    _chat_close(chat, Status.MISSED, now=now)
     ticket, customer = chat.ticket, chat.ticket.customer
     outbound.message_record(
         ticket=ticket,
