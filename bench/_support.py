@@ -178,26 +178,57 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Gunicorn:
-    """`gunicorn carecrm.wsgi` on a free local port, up once /healthz answers 200."""
+class ServerProcess:
+    """A server the benchmark starts (`start`, in a subclass) and stops, logging to a file of its own that
+    is gone once it has stopped."""
 
-    def __init__(self, *, env: dict[str, str], workers: int, threads: int, boot_timeout: float = 60.0):
+    log_name = "server.log"
+
+    def __init__(self, *, env: dict[str, str]):
         self.env = env
-        self.workers = workers
-        self.threads = threads
-        self.boot_timeout = boot_timeout
-        self.port = free_port()
         self.process: subprocess.Popen | None = None
         self._log_dir = tempfile.TemporaryDirectory(prefix="carecrm-bench-")
-        self.log_path = Path(self._log_dir.name) / "gunicorn.log"
+        self.log_path = Path(self._log_dir.name) / self.log_name
 
-    def __enter__(self) -> "Gunicorn":
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
         self.start()
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
         self._log_dir.cleanup()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+class Gunicorn(ServerProcess):
+    """`gunicorn carecrm.wsgi` on a free local port, up once /healthz answers 200."""
+
+    log_name = "gunicorn.log"
+
+    def __init__(self, *, env: dict[str, str], workers: int, threads: int, boot_timeout: float = 60.0):
+        super().__init__(env=env)
+        self.workers = workers
+        self.threads = threads
+        self.boot_timeout = boot_timeout
+        self.port = free_port()
 
     def start(self) -> None:
         with open(self.log_path, "wb") as log:
@@ -248,22 +279,6 @@ class Gunicorn:
         raise BenchFailure(
             f"gunicorn not healthy after {self.boot_timeout:.0f}s ({last}):\n{self.log_tail()}"
         )
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 class ApiClient:

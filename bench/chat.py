@@ -44,7 +44,6 @@ import random
 import re
 import resource
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -66,6 +65,7 @@ from bench._support import (
     BenchDatabase,
     BenchFailure,
     RedisQueue,
+    ServerProcess,
     bench_cleanup,
     bench_setup,
     free_port,
@@ -213,26 +213,17 @@ def _has_module(name: str) -> bool:
     return True
 
 
-class Uvicorn:
+class Uvicorn(ServerProcess):
     """One uvicorn process serving bench._chat_asgi on `port`, up once /healthz answers 200; reads its
     resident memory and CPU time from /proc, and the exceptions it logged."""
 
+    log_name = "uvicorn.log"
+
     def __init__(self, *, env: dict[str, str], port: int):
-        self.env = env
+        super().__init__(env=env)
         self.port = port
-        self.process: subprocess.Popen | None = None
-        self._log_dir = tempfile.TemporaryDirectory(prefix="carecrm-bench-chat-")
-        self.log_path = Path(self._log_dir.name) / "uvicorn.log"
         self.loop = "uvloop" if _has_module("uvloop") else "asyncio"
         self.http = "httptools" if _has_module("httptools") else "h11"
-
-    def __enter__(self) -> "Uvicorn":
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-        self._log_dir.cleanup()
 
     @property
     def pid(self) -> int:
@@ -334,22 +325,6 @@ class Uvicorn:
             last = [line for line in lines[start + 1 : end] if EXCEPTION_LINE.match(line)]
             found[last[-1][:200] if last else "(no exception line)"] += 1
         return found
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 # --- The client ------------------------------------------------------------------------------------
